@@ -1,0 +1,51 @@
+"""Typed errors of the help desk. Mapped to HTTP codes in exactly one place (helpdesk.api.errors)."""
+
+from __future__ import annotations
+
+
+class HelpdeskError(Exception):
+    """Base of every error the product raises on purpose."""
+
+
+class InvalidInput(HelpdeskError):
+    """A request or payload that cannot be accepted as it is (HTTP 400 / dead letter)."""
+
+
+class InvalidRule(InvalidInput):
+    """A trigger, automation or SLA policy whose definition is not valid."""
+
+
+class NotAuthenticated(HelpdeskError):
+    """No credentials, or credentials that do not match (HTTP 401)."""
+
+
+class Forbidden(HelpdeskError):
+    """Authenticated, but the role does not allow the action (HTTP 403)."""
+
+
+class InvalidSignature(NotAuthenticated):
+    """A webhook or survey link whose signature does not verify."""
+
+
+class NotFound(HelpdeskError):
+    """The thing asked for does not exist (HTTP 404)."""
+
+
+class TicketNotFound(NotFound):
+    pass
+
+
+class UserNotFound(NotFound):
+    pass
+
+
+class Gone(HelpdeskError):
+    """A one-time link already used or expired (HTTP 410)."""
+
+
+class ConcurrentUpdate(HelpdeskError):
+    """Optimistic locking lost the race too many times (HTTP 409); the caller may retry."""
+
+
+class InvalidTransition(InvalidInput):
+    """A status change the ticket model forbids (for example leaving closed, or back to new)."""

@@ -1,0 +1,170 @@
+"""The vocabulary business rules speak: ticket field values, their orders, channels and roles.
+
+Values are checked and put in one canonical form here so that conditions and actions agree on them.
+Every ``canon_*`` function raises ``ValueError`` with a short reason; callers wrap it in ``InvalidRule``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
+PRIORITIES = ("low", "normal", "high", "urgent")
+TYPES = ("question", "incident", "problem", "task")
+SATISFACTION_SCORES = ("unoffered", "offered", "good", "bad")
+
+# Ranks for less_than / greater_than. An unset priority ("-" in Zendesk) ranks below low.
+STATUS_RANK = {name: rank for rank, name in enumerate(STATUSES)}
+PRIORITY_RANK: dict[str | None, int] = {None: 0, **{name: rank + 1 for rank, name in enumerate(PRIORITIES)}}
+
+# Zendesk's numeric channel ids (via_id), keyed by the channel names this product and Zendesk use.
+VIA_IDS: dict[str, int] = {
+    "web": 0,
+    "web_form": 0,
+    "email": 4,
+    "mail": 4,
+    "api": 5,
+    "web_service": 5,
+    "rule": 8,
+    "automation": 8,
+    "get_satisfaction": 16,
+    "feedback_tab": 17,
+    "twitter_like": 23,
+    "twitter_favorite": 23,
+    "forum_topic": 24,
+    "twitter_dm": 26,
+    "closed_ticket": 27,
+    "chat": 29,
+    "twitter": 30,
+    "ticket_sharing": 31,
+    "voicemail": 33,
+    "voice": 34,
+    "phone": 34,
+    "phone_call_inbound": 34,
+    "phone_call_outbound": 35,
+    "facebook": 38,
+    "facebook_post": 38,
+    "facebook_message": 41,
+    "cti_voicemail": 44,
+    "cti_phone_call_inbound": 45,
+    "cti_phone_call_outbound": 46,
+    "web_widget": 48,
+    "mobile_sdk": 49,
+    "help_center": 50,
+    "satisfaction_prediction": 54,
+    "mobile": 56,
+    "sms": 57,
+    "text": 57,
+}
+
+# Zendesk's numeric role ids as listed for requester_role (definitions.json), and our spellings.
+ROLE_NAMES: dict[Any, str] = {
+    0: "end_user",
+    4: "agent",
+    2: "admin",
+    "end_user": "end_user",
+    "end-user": "end_user",
+    "enduser": "end_user",
+    "agent": "agent",
+    "admin": "admin",
+}
+
+
+def choice(value: Any, allowed: Iterable[str], *, blank: bool = False) -> str:
+    """One of ``allowed`` (case-insensitive); ``""`` or None too when ``blank`` (the field is unset)."""
+    if value is None or value == "":
+        if blank:
+            return ""
+        raise ValueError("a value is required")
+    options = tuple(allowed)
+    if isinstance(value, str) and value.strip().lower() in options:
+        return value.strip().lower()
+    raise ValueError(f"{value!r} is not one of {', '.join(options)}")
+
+
+def entity_id(value: Any, *, symbols: Iterable[str] = ()) -> int | str:
+    """A positive id (int or digit string), ``""`` for none, or one of the symbolic ``symbols``."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not an id")
+    if isinstance(value, int) and value > 0:
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isdigit() and int(text) > 0:
+            return int(text)
+        if text in tuple(symbols):
+            return text
+    allowed = ", ".join(("an id", '""', *symbols))
+    raise ValueError(f"{value!r} is not {allowed}")
+
+
+def via_id(value: Any) -> int:
+    """A Zendesk channel id (int or digit string) or a channel name mapped to its id."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a channel")
+    if isinstance(value, int) and value >= 0:
+        return value
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text.isdigit():
+            return int(text)
+        if text in VIA_IDS:
+            return VIA_IDS[text]
+    raise ValueError(f"{value!r} is not a channel id or one of {', '.join(sorted(VIA_IDS))}")
+
+
+def channel_id(via: Any) -> int | None:
+    """The numeric channel of a ticket's ``via`` (a name, an id, or Zendesk's ``{"channel": ...}``)."""
+    if isinstance(via, Mapping):
+        via = via.get("channel")
+    try:
+        return via_id(via)
+    except ValueError:
+        return None
+
+
+def role(value: Any) -> str:
+    """A role name: ``end_user``, ``agent`` or ``admin`` (Zendesk's 0, 4 and 2 accepted)."""
+    key = value.strip().lower() if isinstance(value, str) else value
+    if isinstance(key, str) and key.isdigit():
+        key = int(key)
+    if isinstance(key, bool) or key not in ROLE_NAMES:
+        raise ValueError(f"{value!r} is not one of end_user, agent, admin")
+    return ROLE_NAMES[key]
+
+
+def role_matches(wanted: str, actual: Any) -> bool:
+    """Whether a user of role ``actual`` counts as ``wanted``; admins are agents too, as in Zendesk."""
+    try:
+        name = role(actual)
+    except ValueError:
+        return False
+    return name == wanted or (wanted == "agent" and name == "admin")
+
+
+def tag_list(value: Any) -> list[str]:
+    """Tags from a space-separated string or a list of strings, without blanks or repeats, in order."""
+    if isinstance(value, str):
+        words = value.split()
+    elif isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+        words = [word for item in value for word in item.split()]
+    else:
+        raise ValueError(f"{value!r} is not a space-separated list of tags")
+    tags = list(dict.fromkeys(words))
+    if not tags:
+        raise ValueError("at least one tag is required")
+    return tags
+
+
+def loose(value: Any) -> str | None:
+    """A comparable form for custom field values: ``True`` and ``"true"`` agree, as do ``3`` and ``"3"``."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return " ".join(sorted(str(item) for item in value))
+    return str(value).strip().lower()

@@ -1,0 +1,155 @@
+"""SLA policies and targets: due times set on the ticket, breaches found by a sweep (calendar minutes).
+
+Supported metrics (Zendesk names): ``first_reply_time`` (creation -> first public agent comment) and
+``total_resolution_time`` (creation -> solved). A policy is a filter in the trigger condition format plus
+targets per priority; the first matching policy by position applies. A ticket without a priority is measured
+against the ``normal`` targets. Breaches are recorded at the sweep's time, never back-dated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from helpdesk.domain.clock import iso
+from helpdesk.domain.errors import InvalidRule
+from helpdesk.domain.tickets import PRIORITIES, SlaTarget, Ticket
+
+METRICS = ("first_reply_time", "total_resolution_time")
+
+
+@dataclass(frozen=True)
+class PolicyMetric:
+    priority: str
+    metric: str
+    target: int
+    business_hours: bool = False
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    id: int
+    title: str
+    position: int
+    filter: dict[str, list[dict[str, Any]]]
+    metrics: tuple[PolicyMetric, ...]
+    description: str = ""
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any], *, id: int) -> SlaPolicy:
+        from helpdesk.domain.conditions import validate_conditions
+
+        title = str(data.get("title") or "").strip()
+        if not title:
+            raise InvalidRule("an SLA policy needs a title")
+        metrics = []
+        for raw in data.get("policy_metrics") or []:
+            metric = PolicyMetric(str(raw.get("priority")), str(raw.get("metric")), raw.get("target"),
+                                  bool(raw.get("business_hours", False)))
+            if metric.priority not in PRIORITIES:
+                raise InvalidRule(f"policy metric priority must be one of {', '.join(PRIORITIES)}")
+            if metric.metric not in METRICS:
+                raise InvalidRule(f"policy metric must be one of {', '.join(METRICS)}, not {metric.metric!r}")
+            if not isinstance(metric.target, int) or metric.target <= 0:
+                raise InvalidRule("policy metric target must be a positive number of minutes")
+            if metric.business_hours:
+                raise InvalidRule("business-hours targets are not supported yet; use calendar minutes")
+            metrics.append(metric)
+        if not metrics:
+            raise InvalidRule("an SLA policy needs at least one policy metric")
+        return cls(id=id, title=title, position=int(data.get("position") or 0),
+                   filter=validate_conditions(data.get("filter") or {"all": [], "any": []}),
+                   metrics=tuple(metrics), description=str(data.get("description") or ""))
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "title": self.title, "description": self.description, "position": self.position,
+            "filter": self.filter,
+            "policy_metrics": [
+                {"priority": m.priority, "metric": m.metric, "target": m.target, "business_hours": m.business_hours}
+                for m in self.metrics
+            ],
+        }
+
+    def targets_for(self, priority: str | None) -> dict[str, int]:
+        wanted = priority or "normal"
+        return {m.metric: m.target for m in self.metrics if m.priority == wanted}
+
+
+def choose_policy(ticket: Ticket, policies: Sequence[SlaPolicy]) -> SlaPolicy | None:
+    from helpdesk.domain.conditions import matches
+    from helpdesk.domain.triggers import UpdateContext
+
+    ctx = UpdateContext(update_type="Change", via=ticket.via, actor_role="system", actor_id=None,
+                        comment=None, previous=None, requester={"id": ticket.requester_id})
+    snapshot = ticket.snapshot()
+    for policy in sorted(policies, key=lambda p: (p.position, p.id)):
+        if matches(policy.filter, snapshot, ctx):
+            return policy
+    return None
+
+
+def _fulfilment(ticket: Ticket, metric: str) -> datetime | None:
+    if metric == "first_reply_time":
+        return ticket.first_reply_at
+    if metric == "total_resolution_time":
+        return ticket.solved_at
+    return None
+
+
+def apply_sla(ticket: Ticket, policies: Sequence[SlaPolicy], now: datetime) -> None:
+    """(Re)compute the ticket's targets: fulfil what stopped, set due times from the policy and priority.
+
+    Breached and fulfilled targets are history and are kept; open targets follow the current policy and
+    priority, measured from the ticket's creation.
+    """
+    for metric, target in ticket.sla_targets.items():
+        stop = _fulfilment(ticket, metric)
+        if target.active and stop is not None:
+            target.fulfilled_at = stop
+    if ticket.status in ("solved", "closed"):
+        return
+    policy = choose_policy(ticket, policies)
+    ticket.sla_policy_id = policy.id if policy else None
+    wanted = policy.targets_for(ticket.priority) if policy else {}
+    for metric in list(ticket.sla_targets):
+        if ticket.sla_targets[metric].active and metric not in wanted:
+            del ticket.sla_targets[metric]
+    for metric, minutes in wanted.items():
+        existing = ticket.sla_targets.get(metric)
+        if existing is not None and not existing.active:
+            continue
+        if _fulfilment(ticket, metric) is not None:
+            continue
+        start = ticket.created_at
+        ticket.sla_targets[metric] = SlaTarget(metric, start, start + timedelta(minutes=minutes), minutes)
+
+
+def next_due(ticket: Ticket) -> datetime | None:
+    """The earliest due time of a target still running: what the sweep's sparse index is keyed on."""
+    if ticket.status in ("solved", "closed"):
+        return None
+    dues = [t.due_at for t in ticket.sla_targets.values() if t.active]
+    return min(dues) if dues else None
+
+
+def record_breaches(ticket: Ticket, now: datetime) -> list[SlaTarget]:
+    """Mark every running target whose due time has passed as breached now; return those newly breached."""
+    if ticket.status in ("solved", "closed"):
+        return []
+    breached = []
+    for target in ticket.sla_targets.values():
+        if target.active and target.due_at <= now:
+            target.breached_at = now
+            breached.append(target)
+    return breached
+
+
+def describe(target: SlaTarget) -> dict[str, Any]:
+    return {
+        "metric": target.metric, "target_minutes": target.target_minutes, "start_at": iso(target.start_at),
+        "due_at": iso(target.due_at), "fulfilled_at": iso(target.fulfilled_at),
+        "breached_at": iso(target.breached_at),
+    }

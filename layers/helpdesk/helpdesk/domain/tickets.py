@@ -1,0 +1,320 @@
+"""Tickets, comments and audits: the ticket model of product.md (Zendesk semantics), pure Python."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Literal
+
+from helpdesk.domain.clock import iso
+from helpdesk.domain.errors import InvalidInput, InvalidTransition
+
+STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
+PRIORITIES = ("low", "normal", "high", "urgent")
+TYPES = ("question", "incident", "problem", "task")
+ActorType = Literal["end-user", "agent", "admin", "rule", "system"]
+EDITABLE_FIELDS = frozenset(
+    {"subject", "status", "priority", "type", "tags", "assignee_id", "group_id", "organization_id",
+     "brand_id", "custom_fields", "external_id", "collaborator_ids", "satisfaction_score"}
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who or what makes a change: recorded on every audit."""
+
+    type: ActorType
+    id: int | None = None
+
+    @property
+    def is_agent(self) -> bool:
+        return self.type in ("agent", "admin")
+
+
+SYSTEM = Actor("system")
+RULE = Actor("rule")
+
+
+@dataclass
+class Satisfaction:
+    score: str = "unoffered"  # unoffered | offered | good | bad
+    comment: str = ""
+    survey_due_at: datetime | None = None
+    survey_nonce: str | None = None
+    offered_at: datetime | None = None
+    rated_at: datetime | None = None
+
+
+@dataclass
+class SlaTarget:
+    metric: str
+    start_at: datetime
+    due_at: datetime
+    target_minutes: int
+    fulfilled_at: datetime | None = None
+    breached_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.fulfilled_at is None and self.breached_at is None
+
+
+@dataclass
+class Ticket:
+    id: int
+    subject: str
+    description: str
+    requester_id: int
+    submitter_id: int
+    via: str
+    created_at: datetime
+    updated_at: datetime
+    status: str = "new"
+    priority: str | None = None
+    type: str | None = None
+    tags: list[str] = field(default_factory=list)
+    assignee_id: int | None = None
+    group_id: int | None = None
+    organization_id: int | None = None
+    brand_id: int | None = None
+    external_id: str | None = None
+    custom_fields: dict[str, Any] = field(default_factory=dict)
+    collaborator_ids: list[int] = field(default_factory=list)
+    satisfaction: Satisfaction = field(default_factory=Satisfaction)
+    sla_policy_id: int | None = None
+    sla_targets: dict[str, SlaTarget] = field(default_factory=dict)
+    first_reply_at: datetime | None = None
+    solved_at: datetime | None = None
+    follow_up_of: int | None = None
+    comment_count: int = 0
+    audit_count: int = 0
+    version: int | None = None
+
+    def snapshot(self) -> dict[str, Any]:
+        """The plain view rules and events work on (see helpdesk.domain.triggers)."""
+        return {
+            "id": self.id, "subject": self.subject, "description": self.description,
+            "status": self.status, "priority": self.priority, "type": self.type, "tags": list(self.tags),
+            "group_id": self.group_id, "assignee_id": self.assignee_id, "requester_id": self.requester_id,
+            "organization_id": self.organization_id, "brand_id": self.brand_id, "via": self.via,
+            "custom_fields": dict(self.custom_fields), "collaborator_ids": list(self.collaborator_ids),
+            "external_id": self.external_id, "satisfaction_score": self.satisfaction.score,
+            "created_at": iso(self.created_at), "updated_at": iso(self.updated_at),
+        }
+
+    def field_value(self, name: str) -> Any:
+        if name == "satisfaction_score":
+            return self.satisfaction.score
+        return getattr(self, name)
+
+
+@dataclass(frozen=True)
+class NewComment:
+    body: str
+    public: bool
+    author_id: int
+    via: str
+    html_body: str | None = None
+    message_id: str | None = None
+    full_body: str | None = None
+    raw_key: str | None = None
+    attachments: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    ticket_id: int
+    author_id: int
+    body: str
+    public: bool
+    via: str
+    created_at: datetime
+    html_body: str | None = None
+    message_id: str | None = None
+    full_body: str | None = None
+    raw_key: str | None = None
+    attachments: tuple[Mapping[str, Any], ...] = ()
+    delivery: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Audit:
+    id: int
+    ticket_id: int
+    author_id: int | None
+    actor_type: ActorType
+    via: str
+    created_at: datetime
+    events: tuple[Mapping[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class Update:
+    """What one create or change did: the new ticket, the net changes, its comment and its audit."""
+
+    ticket: Ticket
+    previous: Mapping[str, Any] | None
+    changes: Mapping[str, tuple[Any, Any]]
+    comment: Comment | None
+    audit: Audit
+    actor: Actor
+
+    @property
+    def update_type(self) -> Literal["Create", "Change"]:
+        return "Create" if self.previous is None else "Change"
+
+
+def normalise_tags(tags: Iterable[Any]) -> list[str]:
+    seen: list[str] = []
+    for raw in tags:
+        for tag in str(raw).lower().split():
+            if tag not in seen:
+                seen.append(tag)
+    return seen
+
+
+def _validated(name: str, value: Any) -> Any:
+    choices = {"status": STATUSES, "priority": PRIORITIES, "type": TYPES}.get(name)
+    if choices is not None:
+        if value is None and name != "status":
+            return None
+        if value not in choices:
+            raise InvalidInput(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+        return value
+    if name == "tags":
+        if not isinstance(value, list):
+            raise InvalidInput("tags must be a list of strings")
+        return normalise_tags(value)
+    if name == "collaborator_ids":
+        return [int(v) for v in value or []]
+    if name == "custom_fields":
+        if isinstance(value, list):
+            return {str(item["id"]): item.get("value") for item in value}
+        if isinstance(value, dict):
+            return {str(k): v for k, v in value.items()}
+        raise InvalidInput("custom_fields must be a list of {id, value}")
+    if name in ("assignee_id", "group_id", "organization_id", "brand_id"):
+        return None if value in (None, "") else int(value)
+    if name == "subject":
+        return str(value or "")
+    return value
+
+
+def _set_field(ticket: Ticket, name: str, value: Any) -> None:
+    if name == "satisfaction_score":
+        ticket.satisfaction.score = value
+    elif name == "custom_fields":
+        ticket.custom_fields = {**ticket.custom_fields, **value}
+    else:
+        setattr(ticket, name, value)
+
+
+def _check_status(old: str, new: str) -> None:
+    if old == "closed" and new != "closed":
+        raise InvalidTransition("a closed ticket cannot be changed; reply to open a follow-up")
+    if new == "new" and old != "new":
+        raise InvalidTransition("a ticket never returns to new")
+
+
+def _implied_status(ticket: Ticket, actor: Actor, comment: NewComment | None) -> str | None:
+    if comment is None or not comment.public:
+        return None
+    if actor.type == "end-user" and ticket.status in ("pending", "hold", "solved"):
+        return "open"
+    if actor.is_agent and ticket.status == "new":
+        return "open"
+    return None
+
+
+def _stamp(ticket: Ticket, previous_status: str, actor: Actor, comment: NewComment | None, now: datetime) -> None:
+    if comment is not None and comment.public and actor.is_agent and ticket.first_reply_at is None:
+        ticket.first_reply_at = now
+    if ticket.status == "solved" and previous_status != "solved":
+        ticket.solved_at = now
+    elif ticket.status not in ("solved", "closed"):
+        ticket.solved_at = None
+
+
+def _comment(ticket: Ticket, new: NewComment, now: datetime) -> Comment:
+    ticket.comment_count += 1
+    return Comment(
+        id=ticket.comment_count, ticket_id=ticket.id, author_id=new.author_id, body=new.body,
+        public=new.public, via=new.via, created_at=now, html_body=new.html_body,
+        message_id=new.message_id, full_body=new.full_body, raw_key=new.raw_key,
+        attachments=new.attachments,
+    )
+
+
+def _audit(ticket: Ticket, actor: Actor, via: str, now: datetime, events: list[Mapping[str, Any]]) -> Audit:
+    ticket.audit_count += 1
+    return Audit(ticket.audit_count, ticket.id, actor.id, actor.type, via, now, tuple(events))
+
+
+def open_ticket(
+    *, ticket_id: int, subject: str, comment: NewComment, requester_id: int, actor: Actor,
+    via: str, now: datetime, fields: Mapping[str, Any] | None = None,
+) -> Update:
+    """A new ticket whose first comment is its description."""
+    ticket = Ticket(
+        id=ticket_id, subject=subject or "(no subject)", description=comment.body,
+        requester_id=requester_id, submitter_id=actor.id or requester_id, via=via,
+        created_at=now, updated_at=now,
+    )
+    for name, value in (fields or {}).items():
+        if name not in EDITABLE_FIELDS:
+            raise InvalidInput(f"unknown ticket field {name!r}")
+        _set_field(ticket, name, _validated(name, value))
+    if ticket.status == "new" and actor.is_agent and comment.public and actor.id != requester_id:
+        ticket.status = "open"
+    _stamp(ticket, "new", actor, comment, now)
+    first = _comment(ticket, comment, now)
+    snapshot = ticket.snapshot()
+    changes = {k: (None, v) for k, v in snapshot.items() if v not in (None, [], {}, "") and k in EDITABLE_FIELDS}
+    events: list[Mapping[str, Any]] = [{"type": "Create", "field_name": k, "value": v} for k, (_, v) in changes.items()]
+    events.append({"type": "Comment", "comment_id": first.id, "public": first.public})
+    return Update(ticket, None, changes, first, _audit(ticket, actor, via, now, events), actor)
+
+
+def change_ticket(
+    ticket: Ticket, *, actor: Actor, via: str, now: datetime,
+    fields: Mapping[str, Any] | None = None, comment: NewComment | None = None,
+) -> Update:
+    """Apply an update to a copy of the ticket; the caller persists the result."""
+    before = ticket.snapshot()
+    new = replace(ticket, satisfaction=replace(ticket.satisfaction),
+                  sla_targets={k: replace(v) for k, v in ticket.sla_targets.items()})
+    requested = dict(fields or {})
+    if "status" not in requested:
+        implied = _implied_status(ticket, actor, comment)
+        if implied:
+            requested["status"] = implied
+    if ticket.status == "closed":
+        raise InvalidTransition("a closed ticket cannot be changed; reply to open a follow-up")
+    for name, value in requested.items():
+        if name not in EDITABLE_FIELDS:
+            raise InvalidInput(f"unknown ticket field {name!r}")
+        checked = _validated(name, value)
+        if name == "status":
+            _check_status(ticket.status, checked)
+        _set_field(new, name, checked)
+    after = new.snapshot()
+    changes = {k: (before[k], after[k]) for k in after if before[k] != after[k] and k != "updated_at"}
+    if not changes and comment is None:
+        raise InvalidInput("the update changes nothing")
+    new.updated_at = now
+    _stamp(new, ticket.status, actor, comment, now)
+    added = _comment(new, comment, now) if comment is not None else None
+    events: list[Mapping[str, Any]] = [
+        {"type": "Change", "field_name": k, "value": v, "previous_value": old} for k, (old, v) in changes.items()
+    ]
+    if added is not None:
+        events.append({"type": "Comment", "comment_id": added.id, "public": added.public})
+    return Update(new, before, changes, added, _audit(new, actor, via, now, events), actor)
+
+
+def next_priority(priority: str | None) -> str:
+    """One step up the priority ladder (an escalation); urgent stays urgent."""
+    index = PRIORITIES.index(priority) if priority in PRIORITIES else 1
+    return PRIORITIES[min(index + 1, len(PRIORITIES) - 1)]
