@@ -1,0 +1,135 @@
+"""Header values as text: RFC 2047 words, 8-bit bytes, address lists, message ids and dates.
+
+Every function here degrades on malformed input instead of raising.
+"""
+
+from __future__ import annotations
+
+import binascii
+import email.errors
+import email.utils
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from email.header import decode_header
+from email.message import Message
+
+from helpdesk.channels.email.charsets import decode_bytes, unescape_surrogates
+from helpdesk.channels.email.message import Address
+
+_FOLD_RE = re.compile(r"\r?\n(?=[ \t])")
+_ENCODED_WORD_RE = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
+_ANGLE_ID_RE = re.compile(r"<\s*([^<>\s]+)\s*>")
+_ADDR_SPEC_RE = re.compile(r"[^\s<>()\",;:@]+@[^\s<>()\",;:@]+")
+
+
+class HeaderMap:
+    """Raw header values by lower-cased name, in order, without touching the message's header parser."""
+
+    def __init__(self, message: Message) -> None:
+        self._values: dict[str, list[str]] = {}
+        for name, value in message.raw_items():
+            self._values.setdefault(str(name).strip().lower(), []).append(str(value))
+
+    def raw(self, name: str) -> str | None:
+        """The first value of a header, unfolded, or None when it is absent."""
+        values = self._values.get(name.lower())
+        return unfold(values[0]) if values else None
+
+    def text(self, name: str) -> str | None:
+        """The first value of a header decoded to text, or None when it is absent."""
+        value = self.raw(name)
+        return None if value is None else decode_words(value)
+
+    def all_raw(self, name: str) -> list[str]:
+        return [unfold(v) for v in self._values.get(name.lower(), [])]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._values
+
+
+def unfold(value: str) -> str:
+    return _FOLD_RE.sub("", value).strip()
+
+
+def decode_words(value: str) -> str:
+    """Decode RFC 2047 encoded words and raw 8-bit bytes in a header value."""
+    value = unescape_surrogates(value)
+    if "=?" not in value:
+        return value
+    try:
+        chunks = decode_header(value)
+    except (email.errors.HeaderParseError, binascii.Error, ValueError, UnicodeError):
+        return value
+    parts: list[str] = []
+    for chunk, charset in chunks:
+        if isinstance(chunk, str):
+            parts.append(chunk)
+        else:
+            parts.append(decode_bytes(chunk, charset))
+    # decode_header drops whitespace differently for encoded and plain runs; re-join like RFC 2047 says
+    return "".join(parts) if any(c for _, c in chunks) else value
+
+
+def parse_addresses(values: Iterable[str]) -> list[Address]:
+    """Parse address headers; a malformed entry keeps whatever addr-spec can be found in it."""
+    addresses: list[Address] = []
+    seen: set[str] = set()
+    for value in values:
+        for name, spec in _address_pairs(value):
+            spec = unescape_surrogates(spec).strip().strip("<>").lower()
+            if "@" not in spec or spec in seen:
+                continue
+            seen.add(spec)
+            addresses.append(Address(name=decode_words(name).strip().strip('"').strip(), address=spec))
+    return addresses
+
+
+def _address_pairs(value: str) -> list[tuple[str, str]]:
+    try:
+        pairs = email.utils.getaddresses([value])
+    except (ValueError, IndexError, TypeError):
+        pairs = []
+    lowered = value.lower()
+    good = [
+        (n, a)
+        for n, a in pairs
+        if _ADDR_SPEC_RE.fullmatch(a.strip().strip("<>")) and a.strip().strip("<>").lower() in lowered
+    ]
+    if good and len(good) == len(pairs):
+        return good
+    # getaddresses gave up or glued words together ("a@b.com www.b.com"): scrape the addr-specs
+    return [("", a) for a in _ADDR_SPEC_RE.findall(value)] or good
+
+
+def first_message_id(value: str | None) -> str | None:
+    ids = message_ids(value)
+    return ids[0] if ids else None
+
+
+def message_ids(value: str | None) -> list[str]:
+    """The ids in a Message-ID, In-Reply-To or References value, without angle brackets, in order."""
+    if not value:
+        return []
+    value = unescape_surrogates(value)
+    found = _ANGLE_ID_RE.findall(value)
+    if not found:  # some clients leave the brackets out
+        found = [token for token in re.split(r"[\s,]+", value) if token]
+    ordered: list[str] = []
+    for message_id in found:
+        if message_id not in ordered:
+            ordered.append(message_id)
+    return ordered
+
+
+def parse_date(value: str | None) -> datetime | None:
+    """A timezone-aware date, UTC when the header gives no zone; None when absent or unreadable."""
+    if not value or not value.strip():
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(unescape_surrogates(value))
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if parsed is None:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -1,0 +1,97 @@
+"""Parse raw RFC 5322 bytes into a :class:`ParsedEmail`; any input degrades instead of raising."""
+
+from __future__ import annotations
+
+import email
+import hashlib
+from email import policy
+
+from helpdesk.channels.email.autodetect import auto_submitted_header, detect_kind
+from helpdesk.channels.email.charsets import decode_bytes
+from helpdesk.channels.email.compose import LOOP_HEADER
+from helpdesk.channels.email.dsn import find_bounce
+from helpdesk.channels.email.headers import (
+    HeaderMap,
+    first_message_id,
+    message_ids,
+    parse_addresses,
+    parse_date,
+)
+from helpdesk.channels.email.html_text import html_to_text
+from helpdesk.channels.email.message import ParsedEmail
+from helpdesk.channels.email.parts import collect_parts
+from helpdesk.channels.email.trimming import trim_reply
+
+
+def synthetic_message_id(raw: bytes) -> str:
+    """The stable id given to a mail without a Message-ID: the same bytes always get the same id."""
+    return f"sha256-{hashlib.sha256(raw).hexdigest()}@missing.invalid"
+
+
+def parse_email(raw: bytes) -> ParsedEmail:
+    """Parse a raw mail. Never raises: malformed parts degrade to what can be read."""
+    raw = bytes(raw)
+    try:
+        return _parse(raw)
+    except Exception:  # the contract is "never raises": keep an unreadable mail as plain text
+        return _unreadable(raw)
+
+
+def _parse(raw: bytes) -> ParsedEmail:
+    message = email.message_from_bytes(raw, policy=policy.default)
+    headers = HeaderMap(message)
+    from_addresses = parse_addresses(headers.all_raw("from"))
+    from_ = from_addresses[0] if from_addresses else None
+    subject = " ".join((headers.text("subject") or "").split())
+
+    bodies = collect_parts(message)
+    text = "\n".join(bodies.text_parts).replace("\r\n", "\n")
+    html = "\n".join(bodies.html_parts) or None
+    if not text.strip() and html:
+        text = html_to_text(html)
+
+    bounce = find_bounce(message, headers, from_, subject)
+    kind = detect_kind(headers, subject, bounce)
+    loop_marker = headers.text(LOOP_HEADER)
+    return ParsedEmail(
+        message_id=first_message_id(headers.raw("message-id")) or synthetic_message_id(raw),
+        in_reply_to=first_message_id(headers.raw("in-reply-to")),
+        references=message_ids(" ".join(headers.all_raw("references"))),
+        from_=from_,
+        to=parse_addresses(headers.all_raw("to")),
+        cc=parse_addresses(headers.all_raw("cc")),
+        reply_to=parse_addresses(headers.all_raw("reply-to")),
+        subject=subject,
+        date=parse_date(headers.raw("date")),
+        text=text,
+        reply_text=trim_reply(text),
+        html=html,
+        attachments=bodies.attachments,
+        kind=kind,
+        bounce=bounce,
+        auto_submitted=kind in ("auto_reply", "bounce") or auto_submitted_header(headers),
+        loop_marker=loop_marker.strip() if loop_marker is not None else None,
+    )
+
+
+def _unreadable(raw: bytes) -> ParsedEmail:
+    text = decode_bytes(raw, None)
+    return ParsedEmail(
+        message_id=synthetic_message_id(raw),
+        in_reply_to=None,
+        references=[],
+        from_=None,
+        to=[],
+        cc=[],
+        reply_to=[],
+        subject="",
+        date=None,
+        text=text,
+        reply_text=trim_reply(text),
+        html=None,
+        attachments=[],
+        kind="normal",
+        bounce=None,
+        auto_submitted=False,
+        loop_marker=None,
+    )
