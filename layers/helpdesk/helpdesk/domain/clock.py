@@ -11,6 +11,12 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
+class AdvanceableClock(Protocol):
+    def now(self) -> datetime: ...
+
+    def advance(self, delta: timedelta) -> datetime: ...
+
+
 class SystemClock:
     """Wall-clock time in UTC."""
 

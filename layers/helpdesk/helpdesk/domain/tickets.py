@@ -266,9 +266,10 @@ def open_ticket(
         if name not in EDITABLE_FIELDS:
             raise InvalidInput(f"unknown ticket field {name!r}")
         _set_field(ticket, name, _validated(name, value))
-    if ticket.status == "new" and actor.is_agent and comment.public and actor.id != requester_id:
-        ticket.status = "open"
-    _stamp(ticket, "new", actor, comment, now)
+    if ticket.status == "new" and ticket.assignee_id is not None and "status" not in (fields or {}):
+        ticket.status = "open"  # Zendesk: a new ticket created with an assignee is open
+    if ticket.status == "solved":
+        ticket.solved_at = now
     first = _comment(ticket, comment, now)
     snapshot = ticket.snapshot()
     changes = {k: (None, v) for k, v in snapshot.items() if v not in (None, [], {}, "") and k in EDITABLE_FIELDS}

@@ -1,0 +1,18 @@
+"""SlaEscalationFunction: every minute, records due SLA breaches once and escalates them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from helpdesk.observability import count, entrypoint
+
+
+@entrypoint("sla_escalation")
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from helpdesk.bootstrap import container
+    from helpdesk.services.sla_sweep import sweep
+
+    report = sweep(container())
+    count("SlaBreaches", len(report.breaches))
+    count("SlaTicketsRead", report.read)
+    return {"read": report.read, "breaches": [{"ticket_id": t, "metric": m} for t, m in report.breaches]}

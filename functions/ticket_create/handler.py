@@ -1,0 +1,23 @@
+"""TicketCreateFunction: each queued inbound message becomes a ticket or a comment on the right ticket."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from helpdesk.entrypoints import sqs_batch
+from helpdesk.observability import bind_ticket, count, entrypoint
+
+
+def _one(body: dict[str, Any]) -> None:
+    from helpdesk.bootstrap import container
+    from helpdesk.services.inbound_email import create_from_email
+
+    outcome = create_from_email(container(), body)
+    bind_ticket(outcome.ticket_id)
+    if outcome.created:
+        count("TicketsCreated")
+
+
+@entrypoint("ticket_create")
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return sqs_batch(event, context, _one, fifo=True)

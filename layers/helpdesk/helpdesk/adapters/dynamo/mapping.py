@@ -1,0 +1,75 @@
+"""Tickets, comments and audits to and from the JSON documents stored in DynamoDB items."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any
+
+from helpdesk.domain.clock import iso, parse_iso
+from helpdesk.domain.tickets import Audit, Comment, Satisfaction, SlaTarget, Ticket
+
+_TIMES = ("created_at", "updated_at", "first_reply_at", "solved_at")
+
+
+def _required_time(value: Any) -> Any:
+    moment = parse_iso(value)
+    if moment is None:
+        raise ValueError("stored ticket lacks a timestamp")
+    return moment
+
+
+def ticket_to_doc(ticket: Ticket) -> dict[str, Any]:
+    doc = asdict(ticket)
+    doc.pop("version")
+    for name in _TIMES:
+        doc[name] = iso(getattr(ticket, name))
+    sat = ticket.satisfaction
+    doc["satisfaction"] = {**asdict(sat), "survey_due_at": iso(sat.survey_due_at),
+                           "offered_at": iso(sat.offered_at), "rated_at": iso(sat.rated_at)}
+    doc["sla_targets"] = {
+        metric: {"metric": t.metric, "target_minutes": t.target_minutes, "start_at": iso(t.start_at),
+                 "due_at": iso(t.due_at), "fulfilled_at": iso(t.fulfilled_at), "breached_at": iso(t.breached_at)}
+        for metric, t in ticket.sla_targets.items()
+    }
+    return doc
+
+
+def ticket_from_doc(doc: Mapping[str, Any], version: int | None) -> Ticket:
+    data = dict(doc)
+    for name in _TIMES:
+        data[name] = parse_iso(data.get(name))
+    data["created_at"] = _required_time(doc.get("created_at"))
+    data["updated_at"] = _required_time(doc.get("updated_at"))
+    sat = dict(data.get("satisfaction") or {})
+    for name in ("survey_due_at", "offered_at", "rated_at"):
+        sat[name] = parse_iso(sat.get(name))
+    data["satisfaction"] = Satisfaction(**sat)
+    data["sla_targets"] = {
+        metric: SlaTarget(
+            metric=t["metric"], start_at=_required_time(t["start_at"]), due_at=_required_time(t["due_at"]),
+            target_minutes=int(t["target_minutes"]), fulfilled_at=parse_iso(t.get("fulfilled_at")),
+            breached_at=parse_iso(t.get("breached_at")),
+        )
+        for metric, t in (data.get("sla_targets") or {}).items()
+    }
+    return Ticket(**data, version=version)
+
+
+def comment_to_doc(comment: Comment) -> dict[str, Any]:
+    doc = asdict(comment)
+    doc["created_at"] = iso(comment.created_at)
+    doc["attachments"] = [dict(a) for a in comment.attachments]
+    doc["delivery"] = dict(comment.delivery) if comment.delivery else None
+    return doc
+
+
+def comment_from_doc(doc: Mapping[str, Any]) -> Comment:
+    data = dict(doc)
+    data["created_at"] = _required_time(data["created_at"])
+    data["attachments"] = tuple(data.get("attachments") or ())
+    return Comment(**data)
+
+
+def audit_to_doc(audit: Audit) -> dict[str, Any]:
+    return {**asdict(audit), "created_at": iso(audit.created_at), "events": [dict(e) for e in audit.events]}

@@ -1,0 +1,115 @@
+"""PynamoDB models of the four tables. Table names are bound at run time from Settings (see bind_tables)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+SLA_BUCKET = "due"
+SURVEY_BUCKET = "due"
+LIST_BUCKET = "all"
+
+
+class SlaDueIndex(GlobalSecondaryIndex["TicketModel"]):
+    class Meta:
+        index_name = "sla_due"
+        projection = AllProjection()
+
+    sla_bucket = UnicodeAttribute(hash_key=True)
+    sla_due_at = NumberAttribute(range_key=True)
+
+
+class SurveyDueIndex(GlobalSecondaryIndex["TicketModel"]):
+    class Meta:
+        index_name = "survey_due"
+        projection = AllProjection()
+
+    survey_bucket = UnicodeAttribute(hash_key=True)
+    survey_due_at = NumberAttribute(range_key=True)
+
+
+class ByUpdatedIndex(GlobalSecondaryIndex["TicketModel"]):
+    class Meta:
+        index_name = "by_updated"
+        projection = AllProjection()
+
+    list_bucket = UnicodeAttribute(hash_key=True)
+    updated_at = NumberAttribute(range_key=True)
+
+
+class TicketModel(Model):
+    class Meta:
+        table_name = "Tickets"
+
+    id = NumberAttribute(hash_key=True)
+    status = UnicodeAttribute()
+    updated_at = NumberAttribute()
+    list_bucket = UnicodeAttribute(default=LIST_BUCKET)
+    sla_bucket = UnicodeAttribute(null=True)
+    sla_due_at = NumberAttribute(null=True)
+    survey_bucket = UnicodeAttribute(null=True)
+    survey_due_at = NumberAttribute(null=True)
+    doc: JSONAttribute = JSONAttribute()
+    version = VersionAttribute()
+
+    sla_due = SlaDueIndex()
+    survey_due = SurveyDueIndex()
+    by_updated = ByUpdatedIndex()
+
+
+class ActivityModel(Model):
+    """Comments (sk ``c#<seq>``) and audits (sk ``a#<seq>``) of a ticket."""
+
+    class Meta:
+        table_name = "Activity"
+
+    ticket_id = NumberAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    doc: JSONAttribute = JSONAttribute()
+
+
+class DirectoryModel(Model):
+    """Users (``user#``), addresses (``email#``), counters (``counter#``), message ids (``msg#``),
+    idempotency records (``op#``) and delivery records (``sent#``)."""
+
+    class Meta:
+        table_name = "Directory"
+
+    pk = UnicodeAttribute(hash_key=True)
+    ticket_id = NumberAttribute(null=True)
+    user_id = NumberAttribute(null=True)
+    value = NumberAttribute(null=True)
+    doc: JSONAttribute = JSONAttribute(null=True)
+    expires_at = NumberAttribute(null=True)
+
+
+class RuleModel(Model):
+    class Meta:
+        table_name = "Rules"
+
+    kind = UnicodeAttribute(hash_key=True)
+    id = NumberAttribute(range_key=True)
+    position = NumberAttribute(default=0)
+    doc: JSONAttribute = JSONAttribute()
+
+
+MODELS: dict[str, type[Model]] = {
+    "tickets": TicketModel, "activity": ActivityModel, "directory": DirectoryModel, "rules": RuleModel,
+}
+
+
+def bind_tables(names: dict[str, str], region: str, host: str | None) -> None:
+    """Point the models at this deployment's tables (called by the composition root at invocation)."""
+    for key, model in MODELS.items():
+        meta: Any = model.Meta
+        if (getattr(meta, "table_name", None), getattr(meta, "region", None), getattr(meta, "host", None)) == (
+            names[key], region, host,
+        ):
+            continue
+        meta.table_name = names[key]
+        meta.region = region
+        meta.host = host
+        model._connection = None

@@ -1,0 +1,242 @@
+"""DynamoDB repositories behind the ports, built on the PynamoDB models."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from helpdesk.adapters.dynamo.mapping import (
+    audit_to_doc,
+    comment_from_doc,
+    comment_to_doc,
+    ticket_from_doc,
+    ticket_to_doc,
+)
+from helpdesk.adapters.dynamo.models import (
+    LIST_BUCKET,
+    SLA_BUCKET,
+    SURVEY_BUCKET,
+    ActivityModel,
+    DirectoryModel,
+    RuleModel,
+    TicketModel,
+)
+from helpdesk.domain import sla
+from helpdesk.domain.clock import to_epoch
+from helpdesk.domain.errors import TicketNotFound, UserNotFound
+from helpdesk.domain.events import DomainEvent
+from helpdesk.domain.sla import SlaPolicy
+from helpdesk.domain.tickets import Audit, Comment, Ticket
+from helpdesk.domain.triggers import Trigger
+from helpdesk.domain.users import User, display_name
+from helpdesk.ports import (
+    AlreadyApplied,
+    Page,
+    RuleRepository,
+    TicketRepository,
+    UserRepository,
+    VersionConflict,
+)
+
+OPERATION_TTL_SECONDS = 14 * 24 * 3600
+
+
+def _next_counter(name: str) -> int:
+    item = DirectoryModel(f"counter#{name}")
+    item.update(actions=[DirectoryModel.value.add(1)])
+    return int(item.value or 0)
+
+
+def _ticket_item(ticket: Ticket) -> TicketModel:
+    item = TicketModel(ticket.id, status=ticket.status, updated_at=to_epoch(ticket.updated_at),
+                       doc=ticket_to_doc(ticket))
+    if ticket.version is not None:
+        item.version = ticket.version
+    due = sla.next_due(ticket)
+    if due is not None:
+        item.sla_bucket, item.sla_due_at = SLA_BUCKET, to_epoch(due)
+    survey_due = ticket.satisfaction.survey_due_at
+    if survey_due is not None and ticket.satisfaction.score == "unoffered":
+        item.survey_bucket, item.survey_due_at = SURVEY_BUCKET, to_epoch(survey_due)
+    return item
+
+
+def _is_condition_failure(reason: Any) -> bool:
+    return reason is not None and getattr(reason, "code", None) == "ConditionalCheckFailed"
+
+
+class DynamoTicketRepository(TicketRepository):
+    def __init__(self, connection: Connection, clock_epoch: Any) -> None:
+        self._connection = connection
+        self._epoch = clock_epoch
+
+    def allocate_id(self) -> int:
+        return _next_counter("ticket")
+
+    def get(self, ticket_id: int) -> Ticket:
+        try:
+            item = TicketModel.get(ticket_id, consistent_read=True)
+        except DoesNotExist as exc:
+            raise TicketNotFound(f"ticket {ticket_id} does not exist") from exc
+        return ticket_from_doc(item.doc, item.version)
+
+    def save(
+        self, ticket: Ticket, *, comment: Comment | None = None, audit: Audit | None = None,
+        events: Sequence[DomainEvent] = (), idempotency_key: str | None = None,
+        message_ids: Sequence[str] = (), created: bool = False,
+    ) -> None:
+        item = _ticket_item(ticket)
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                if idempotency_key is not None:
+                    tx.save(self._operation(idempotency_key, ticket.id, events),
+                            condition=DirectoryModel.pk.does_not_exist())
+                tx.save(item, condition=TicketModel.id.does_not_exist() if created else None)
+                if comment is not None:
+                    tx.save(ActivityModel(ticket.id, f"c#{comment.id:08d}", doc=comment_to_doc(comment)))
+                if audit is not None:
+                    tx.save(ActivityModel(ticket.id, f"a#{audit.id:08d}", doc=audit_to_doc(audit)))
+                for message_id in message_ids:
+                    if f"msg#{message_id}" != idempotency_key:
+                        tx.save(DirectoryModel(f"msg#{message_id}", ticket_id=ticket.id))
+        except TransactWriteError as exc:
+            reasons = list(exc.cancellation_reasons or [])
+            if idempotency_key is not None and reasons and _is_condition_failure(reasons[0]):
+                raise AlreadyApplied(idempotency_key, self.stored_events(idempotency_key) or []) from exc
+            if any(_is_condition_failure(r) for r in reasons):
+                raise VersionConflict(f"ticket {ticket.id} was saved by someone else") from exc
+            raise
+        ticket.version = item.version
+
+    def _operation(self, key: str, ticket_id: int | None, events: Sequence[DomainEvent]) -> DirectoryModel:
+        return DirectoryModel(key, ticket_id=ticket_id, doc={"events": [e.to_json() for e in events]},
+                              expires_at=int(self._epoch()) + OPERATION_TTL_SECONDS)
+
+    def record_operation(self, key: str, events: Sequence[DomainEvent]) -> None:
+        try:
+            self._operation(key, None, events).save(condition=DirectoryModel.pk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                raise AlreadyApplied(key, self.stored_events(key) or []) from exc
+            raise
+
+    def stored_events(self, key: str) -> list[DomainEvent] | None:
+        try:
+            item = DirectoryModel.get(key, consistent_read=True)
+        except DoesNotExist:
+            return None
+        doc = item.doc or {}
+        return [DomainEvent.from_json(e) for e in doc.get("events", [])]
+
+    def comments(self, ticket_id: int) -> list[Comment]:
+        return [comment_from_doc(item.doc) for item in
+                ActivityModel.query(ticket_id, ActivityModel.sk.startswith("c#"))]
+
+    def set_delivery(self, ticket_id: int, comment_id: int, delivery: Mapping[str, Any]) -> None:
+        item = ActivityModel.get(ticket_id, f"c#{comment_id:08d}")
+        item.doc = {**item.doc, "delivery": dict(delivery)}
+        item.save()
+
+    def ticket_for_message_ids(self, message_ids: Sequence[str]) -> int | None:
+        wanted = [f"msg#{m}" for m in dict.fromkeys(message_ids) if m][:100]
+        if not wanted:
+            return None
+        found = {item.pk: item.ticket_id for item in DirectoryModel.batch_get(wanted)}
+        for key in reversed(wanted):  # the nearest ancestor first: References lists oldest first
+            if found.get(key) is not None:
+                return int(found[key])
+        return None
+
+    def remember_message_id(self, message_id: str, ticket_id: int) -> None:
+        DirectoryModel(f"msg#{message_id}", ticket_id=ticket_id).save()
+
+    def list_recent(self, limit: int, after: str | None) -> Page:
+        start = json.loads(after) if after else None
+        result = TicketModel.by_updated.query(LIST_BUCKET, scan_index_forward=False, limit=limit,
+                                              last_evaluated_key=start)
+        tickets = [ticket_from_doc(item.doc, item.version) for item in result]
+        last = result.last_evaluated_key
+        return Page(tickets, json.dumps(last) if last else None)
+
+    def due_for_sla(self, now: datetime, limit: int) -> list[int]:
+        return [int(item.id) for item in TicketModel.sla_due.query(
+            SLA_BUCKET, TicketModel.sla_due_at <= to_epoch(now), limit=limit)]
+
+    def due_for_survey(self, now: datetime, limit: int) -> list[int]:
+        return [int(item.id) for item in TicketModel.survey_due.query(
+            SURVEY_BUCKET, TicketModel.survey_due_at <= to_epoch(now), limit=limit)]
+
+
+def _user_from_doc(doc: Mapping[str, Any]) -> User:
+    return User(**{k: v for k, v in doc.items() if k in User.__dataclass_fields__})
+
+
+class DynamoUserRepository(UserRepository):
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def get(self, user_id: int) -> User:
+        try:
+            return _user_from_doc(DirectoryModel.get(f"user#{user_id}").doc or {})
+        except DoesNotExist as exc:
+            raise UserNotFound(f"user {user_id} does not exist") from exc
+
+    def find_by_email(self, email: str) -> User | None:
+        try:
+            pointer = DirectoryModel.get(f"email#{email.strip().lower()}", consistent_read=True)
+        except DoesNotExist:
+            return None
+        return self.get(int(pointer.user_id or 0))
+
+    def ensure(self, email: str, name: str, role: str = "end-user") -> User:
+        address = email.strip().lower()
+        existing = self.find_by_email(address)
+        if existing is not None:
+            return existing
+        user = User(id=_next_counter("user"), email=address, name=display_name(address, name), role=role)
+        try:
+            self._write(user, new_address=True)
+        except TransactWriteError:
+            found = self.find_by_email(address)  # another writer created it first: use theirs
+            if found is None:
+                raise
+            return found
+        return user
+
+    def put(self, user: User) -> None:
+        self._write(user, new_address=self.find_by_email(user.email) is None)
+
+    def _write(self, user: User, *, new_address: bool) -> None:
+        from dataclasses import asdict
+
+        with TransactWrite(connection=self._connection) as tx:
+            tx.save(DirectoryModel(f"user#{user.id}", user_id=user.id, doc=asdict(user)))
+            if new_address:
+                tx.save(DirectoryModel(f"email#{user.email}", user_id=user.id),
+                        condition=DirectoryModel.pk.does_not_exist())
+
+
+class DynamoRuleRepository(RuleRepository):
+    def allocate_id(self, kind: str) -> int:
+        return _next_counter(kind)
+
+    def triggers(self) -> list[Trigger]:
+        rules = [Trigger(**item.doc) for item in RuleModel.query("trigger")]
+        return sorted(rules, key=lambda t: (t.position, t.id))
+
+    def put_trigger(self, trigger: Trigger) -> None:
+        from dataclasses import asdict
+
+        RuleModel("trigger", trigger.id, position=trigger.position, doc=asdict(trigger)).save()
+
+    def sla_policies(self) -> list[SlaPolicy]:
+        return [SlaPolicy.from_api(item.doc, id=int(item.id)) for item in RuleModel.query("sla_policy")]
+
+    def put_sla_policy(self, policy: SlaPolicy) -> None:
+        RuleModel("sla_policy", policy.id, position=policy.position, doc=policy.to_api()).save()

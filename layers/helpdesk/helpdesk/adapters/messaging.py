@@ -1,0 +1,82 @@
+"""EventBridge publisher, SQS inbound queue, SES mailer, S3 raw-mail store, Secrets Manager secret."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from helpdesk.domain.errors import HelpdeskError
+from helpdesk.domain.events import SOURCE, DomainEvent
+from helpdesk.ports import EventPublisher, InboundQueue, Mailer, RawMailStore, SecretSource
+
+PUT_EVENTS_CHUNK = 10
+
+
+class PublishFailed(HelpdeskError):
+    """EventBridge refused some entries; the caller's retry re-publishes (consumers dedupe on event_id)."""
+
+
+class EventBridgePublisher(EventPublisher):
+    def __init__(self, events_client: Any, bus_name: str) -> None:
+        self._client = events_client
+        self._bus = bus_name
+
+    def publish(self, events: Sequence[DomainEvent]) -> None:
+        entries = [
+            {"Source": SOURCE, "DetailType": e.detail_type, "Detail": json.dumps(e.detail, default=str),
+             "EventBusName": self._bus}
+            for e in events
+        ]
+        for start in range(0, len(entries), PUT_EVENTS_CHUNK):
+            response = self._client.put_events(Entries=entries[start:start + PUT_EVENTS_CHUNK])
+            if response.get("FailedEntryCount"):
+                failed = [e for e in response.get("Entries", []) if e.get("ErrorCode")]
+                raise PublishFailed(f"{len(failed)} events were not published: {failed[:3]}")
+
+
+class SqsInboundQueue(InboundQueue):
+    def __init__(self, sqs_client: Any, queue_url: str) -> None:
+        self._client = sqs_client
+        self._url = queue_url
+
+    def send(self, body: Mapping[str, Any], *, group_id: str, dedup_id: str) -> None:
+        params: dict[str, Any] = {"QueueUrl": self._url, "MessageBody": json.dumps(body)}
+        if self._url.endswith(".fifo"):
+            params.update(MessageGroupId=group_id[:128], MessageDeduplicationId=dedup_id[:128])
+        self._client.send_message(**params)
+
+
+class SesMailer(Mailer):
+    def __init__(self, ses_client: Any) -> None:
+        self._client = ses_client
+
+    def send_raw(self, raw: bytes, *, sender: str, recipients: Sequence[str]) -> str:
+        response = self._client.send_raw_email(Source=sender, Destinations=list(recipients),
+                                               RawMessage={"Data": raw})
+        return str(response["MessageId"])
+
+
+class S3RawMailStore(RawMailStore):
+    def __init__(self, s3_client: Any, bucket: str) -> None:
+        self._client = s3_client
+        self._bucket = bucket
+
+    def put(self, key: str, data: bytes) -> str:
+        self._client.put_object(Bucket=self._bucket, Key=key, Body=data, ContentType="message/rfc822")
+        return key
+
+    def get(self, key: str) -> bytes:
+        return bytes(self._client.get_object(Bucket=self._bucket, Key=key)["Body"].read())
+
+
+class SecretsManagerSecret(SecretSource):
+    def __init__(self, client: Any, secret_id: str) -> None:
+        self._client = client
+        self._id = secret_id
+        self._cached: bytes | None = None
+
+    def survey_secret(self) -> bytes:
+        if self._cached is None:
+            self._cached = str(self._client.get_secret_value(SecretId=self._id)["SecretString"]).encode()
+        return self._cached

@@ -1,0 +1,62 @@
+"""Settings read from the environment at invocation (never at import)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from helpdesk.domain.errors import HelpdeskError
+
+
+class MissingSetting(HelpdeskError):
+    """A required environment variable is not set for this function."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    tickets_table: str
+    activity_table: str
+    directory_table: str
+    rules_table: str
+    event_bus_name: str
+    sender_address: str
+    stage: str = "dev"
+    inbound_queue_url: str | None = None
+    raw_mail_bucket: str | None = None
+    survey_secret_arn: str | None = None
+    survey_delay_minutes: int = 1440
+    public_api_url: str | None = None
+    region: str = "us-east-1"
+    endpoint_url: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        source = os.environ if env is None else env
+
+        def need(name: str) -> str:
+            value = source.get(name)
+            if not value:
+                raise MissingSetting(f"environment variable {name} is not set")
+            return value
+
+        return cls(
+            tickets_table=need("TICKETS_TABLE"), activity_table=need("ACTIVITY_TABLE"),
+            directory_table=need("DIRECTORY_TABLE"), rules_table=need("RULES_TABLE"),
+            event_bus_name=need("EVENT_BUS_NAME"), sender_address=need("SENDER_ADDRESS"),
+            stage=source.get("STAGE", "dev"), inbound_queue_url=source.get("INBOUND_QUEUE_URL"),
+            raw_mail_bucket=source.get("RAW_MAIL_BUCKET"), survey_secret_arn=source.get("SURVEY_SECRET_ARN"),
+            survey_delay_minutes=int(source.get("SURVEY_DELAY_MINUTES", "1440")),
+            public_api_url=source.get("PUBLIC_API_URL"),
+            region=source.get("AWS_REGION") or source.get("AWS_DEFAULT_REGION") or "us-east-1",
+            endpoint_url=source.get("AWS_ENDPOINT_URL"),
+        )
+
+    @property
+    def mail_domain(self) -> str:
+        return self.sender_address.rsplit("@", 1)[-1].lower()
+
+    def require(self, value: str | None, name: str) -> str:
+        if not value:
+            raise MissingSetting(f"environment variable {name} is not set for this function")
+        return value

@@ -1,0 +1,184 @@
+"""The HTTP API (Chalice): Zendesk-compatible tickets, comments, triggers and SLA policies; raw inbound mail;
+the satisfaction survey page. Each route is declared as an API event of ApiFunction in template.yaml."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from chalice.app import Chalice, Request, Response
+
+from helpdesk.api.errors import mapped
+from helpdesk.api.survey_page import rated_page, survey_page
+from helpdesk.domain.errors import InvalidInput
+from helpdesk.domain.users import User
+
+app = Chalice(app_name="helpdesk")
+app.api.binary_types.append("message/rfc822")
+RAW_MAIL = ["message/rfc822", "application/octet-stream", "text/plain"]
+FORM = ["application/x-www-form-urlencoded", "application/json"]
+MAX_PER_PAGE = 100
+
+
+def _request() -> Request:
+    request = app.current_request
+    if request is None:  # pragma: no cover - Chalice sets it before calling a view
+        raise RuntimeError("no current request")
+    return request
+
+
+def _deps() -> Any:
+    from helpdesk.bootstrap import container
+
+    return container()
+
+
+def _caller() -> User:
+    from helpdesk.services.auth import authenticate
+
+    return authenticate(_deps(), _request().headers.get("authorization"))
+
+
+def _json() -> dict[str, Any]:
+    body = _request().json_body
+    if not isinstance(body, dict):
+        raise InvalidInput("the body must be a JSON object")
+    return body
+
+
+def _id(raw: str) -> int:
+    value = raw[:-5] if raw.endswith(".json") else raw
+    if not value.isdigit():
+        raise InvalidInput(f"{raw!r} is not a ticket id")
+    return int(value)
+
+
+def _log_ticket(ticket_id: int) -> None:
+    from helpdesk.observability import bind_ticket
+
+    bind_ticket(ticket_id)
+
+
+@app.route("/api/v2/tickets.json", methods=["GET", "POST"])
+@app.route("/api/v2/tickets", methods=["GET", "POST"])
+@mapped
+def tickets() -> Any:
+    from helpdesk.services import api_tickets
+
+    caller = _caller()
+    deps = _deps()
+    if _request().method == "POST":
+        ticket = api_tickets.create_ticket(deps, _json(), caller)
+        _log_ticket(ticket.id)
+        return Response(body={"ticket": api_tickets.ticket_to_api(ticket)}, status_code=201,
+                        headers={"Location": f"/api/v2/tickets/{ticket.id}.json"})
+    params = dict(_request().query_params or {})
+    try:
+        per_page = max(1, min(int(params.get("per_page") or params.get("page[size]") or 100), MAX_PER_PAGE))
+    except ValueError as exc:
+        raise InvalidInput("per_page must be a number") from exc
+    page = deps.tickets.list_recent(per_page, params.get("page[after]"))
+    next_link = f"/api/v2/tickets.json?page[after]={page.after_cursor}" if page.after_cursor else None
+    return {
+        "tickets": [api_tickets.ticket_to_api(t) for t in page.tickets],
+        "meta": {"has_more": page.after_cursor is not None, "after_cursor": page.after_cursor,
+                 "before_cursor": None},
+        "links": {"next": next_link, "prev": None},
+    }
+
+
+@app.route("/api/v2/tickets/{ticket_id}", methods=["GET", "PUT"])
+@mapped
+def ticket(ticket_id: str) -> Any:
+    from helpdesk.services import api_tickets
+
+    caller = _caller()
+    number = _id(ticket_id)
+    _log_ticket(number)
+    if _request().method == "PUT":
+        updated = api_tickets.update_ticket(_deps(), number, _json(), caller)
+        return {"ticket": api_tickets.ticket_to_api(updated)}
+    return {"ticket": api_tickets.ticket_to_api(_deps().tickets.get(number))}
+
+
+@app.route("/api/v2/tickets/{ticket_id}/comments.json", methods=["GET"])
+@app.route("/api/v2/tickets/{ticket_id}/comments", methods=["GET"])
+@mapped
+def comments(ticket_id: str) -> Any:
+    from helpdesk.services import api_tickets
+
+    _caller()
+    number = _id(ticket_id)
+    deps = _deps()
+    deps.tickets.get(number)
+    found = [api_tickets.comment_to_api(c) for c in deps.tickets.comments(number)]
+    return {"comments": found, "next_page": None, "previous_page": None, "count": len(found)}
+
+
+@app.route("/api/v2/triggers.json", methods=["GET", "POST"])
+@app.route("/api/v2/triggers", methods=["GET", "POST"])
+@mapped
+def triggers() -> Any:
+    from helpdesk.services import api_tickets
+
+    caller = _caller()
+    if _request().method == "POST":
+        created = api_tickets.create_trigger(_deps(), _json(), caller)
+        return Response(body={"trigger": created.to_api()}, status_code=201)
+    found = [t.to_api() for t in _deps().rules.triggers()]
+    return {"triggers": found, "next_page": None, "previous_page": None, "count": len(found)}
+
+
+@app.route("/api/v2/slas/policies.json", methods=["GET", "POST"])
+@app.route("/api/v2/slas/policies", methods=["GET", "POST"])
+@mapped
+def sla_policies() -> Any:
+    from helpdesk.services import api_tickets
+
+    caller = _caller()
+    if _request().method == "POST":
+        created = api_tickets.create_sla_policy(_deps(), _json(), caller)
+        return Response(body={"sla_policy": created.to_api()}, status_code=201)
+    found = [p.to_api() for p in sorted(_deps().rules.sla_policies(), key=lambda p: (p.position, p.id))]
+    return {"sla_policies": found, "next_page": None, "previous_page": None, "count": len(found)}
+
+
+@app.route("/inbound/email/raw", methods=["POST"], content_types=RAW_MAIL)
+@mapped
+def inbound_raw_email() -> Any:
+    from helpdesk.services.inbound_email import queue_raw_email
+
+    _caller()
+    raw = _request().raw_body
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogateescape")
+    queued = queue_raw_email(_deps(), raw or b"", source="api")
+    body = {"message_id": queued.message_id, "queued": queued.dropped is None, "dropped": queued.dropped}
+    return Response(body=body, status_code=202)
+
+
+@app.route("/surveys/{token}", methods=["GET"])
+@mapped
+def survey(token: str) -> Any:
+    from helpdesk.services import surveys
+
+    found = surveys.open_survey(_deps(), token)
+    return Response(body=survey_page(found.id, found.subject), status_code=200,
+                    headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+@app.route("/surveys/{token}", methods=["POST"], content_types=FORM)
+@mapped
+def survey_rating(token: str) -> Any:
+    from helpdesk.services import surveys
+
+    deps = _deps()
+    raw = _request().raw_body or b""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    form = {k: v[0] for k, v in parse_qs(text).items()}
+    if not form and text.strip().startswith("{"):
+        form = {k: str(v) for k, v in json.loads(text).items()}
+    rated = surveys.rate(deps, token, form.get("score", ""), form.get("comment", ""))
+    return Response(body=rated_page(rated.id, rated.satisfaction.score), status_code=200,
+                    headers={"Content-Type": "text/html; charset=utf-8"})

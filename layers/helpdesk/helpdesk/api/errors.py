@@ -1,0 +1,51 @@
+"""The one place where typed errors become HTTP responses (Zendesk's error envelope)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from chalice.app import Response
+
+from helpdesk.adapters.settings import MissingSetting
+from helpdesk.domain import errors
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+STATUS: list[tuple[type[errors.HelpdeskError], int, str]] = [
+    (errors.InvalidSignature, 401, "InvalidSignature"),
+    (errors.NotAuthenticated, 401, "Couldn't authenticate you"),
+    (errors.Forbidden, 403, "Forbidden"),
+    (errors.TicketNotFound, 404, "RecordNotFound"),
+    (errors.NotFound, 404, "RecordNotFound"),
+    (errors.Gone, 410, "Gone"),
+    (errors.ConcurrentUpdate, 409, "Conflict"),
+    (errors.InvalidRule, 422, "RecordInvalid"),
+    (errors.InvalidTransition, 422, "RecordInvalid"),
+    (errors.InvalidInput, 400, "InvalidInput"),
+]
+
+
+def error_response(exc: errors.HelpdeskError) -> Response:
+    for kind, status, title in STATUS:
+        if isinstance(exc, kind):
+            headers: dict[str, str | list[str]] = (
+                {"WWW-Authenticate": 'Basic realm="helpdesk"'} if status == 401 else {})
+            return Response(body={"error": title, "description": str(exc)}, status_code=status, headers=headers)
+    raise exc
+
+
+def mapped(view: F) -> F:
+    """Decorate a view: typed errors become their HTTP response; anything else stays a 500 and is logged."""
+
+    @functools.wraps(view)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except MissingSetting:
+            raise
+        except errors.HelpdeskError as exc:
+            return error_response(exc)
+
+    return run  # type: ignore[return-value]

@@ -1,0 +1,145 @@
+"""The composition root: settings read at invocation, adapters created lazily and cached per settings."""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+from helpdesk.adapters.settings import Settings
+from helpdesk.domain.clock import Clock, SystemClock
+from helpdesk.ports import (
+    DeliveryLog,
+    EventPublisher,
+    InboundQueue,
+    Mailer,
+    RawMailStore,
+    RuleRepository,
+    SecretSource,
+    TicketRepository,
+    UserRepository,
+)
+
+_clock: Clock = SystemClock()
+
+
+def set_clock(clock: Clock) -> None:
+    """Replace the clock (the local stack's advanceable clock, tests)."""
+    global _clock
+    _clock = clock
+
+
+def current_clock() -> Clock:
+    return _clock
+
+
+class _CurrentClock:
+    """Delegates to whatever clock is current, so adapters built earlier follow set_clock."""
+
+    def now(self) -> datetime:
+        return _clock.now()
+
+
+class Container:
+    """Every adapter a service may need, each built on first use."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @property
+    def clock(self) -> Clock:
+        return _clock
+
+    def _client(self, service: str) -> Any:
+        from helpdesk.adapters.aws import client
+
+        return client(service, self.settings.region, self.settings.endpoint_url)
+
+    @cached_property
+    def _connection(self) -> Any:
+        from pynamodb.connection import Connection
+
+        from helpdesk.adapters.dynamo.models import bind_tables
+
+        s = self.settings
+        bind_tables({"tickets": s.tickets_table, "activity": s.activity_table, "directory": s.directory_table,
+                     "rules": s.rules_table}, s.region, s.endpoint_url)
+        return Connection(region=s.region, host=s.endpoint_url)
+
+    @cached_property
+    def tickets(self) -> TicketRepository:
+        from helpdesk.adapters.dynamo.repositories import DynamoTicketRepository
+
+        return DynamoTicketRepository(self._connection, lambda: _clock.now().timestamp())
+
+    @cached_property
+    def users(self) -> UserRepository:
+        from helpdesk.adapters.dynamo.repositories import DynamoUserRepository
+
+        return DynamoUserRepository(self._connection)
+
+    @cached_property
+    def rules(self) -> RuleRepository:
+        from helpdesk.adapters.dynamo.repositories import DynamoRuleRepository
+
+        self._connection  # noqa: B018 - binds the models to this deployment's tables
+        return DynamoRuleRepository()
+
+    @cached_property
+    def deliveries(self) -> DeliveryLog:
+        from helpdesk.adapters.delivery import DynamoDeliveryLog
+
+        self._connection  # noqa: B018
+        return DynamoDeliveryLog(_CurrentClock())
+
+    @cached_property
+    def publisher(self) -> EventPublisher:
+        from helpdesk.adapters.messaging import EventBridgePublisher
+
+        return EventBridgePublisher(self._client("events"), self.settings.event_bus_name)
+
+    @cached_property
+    def inbound_queue(self) -> InboundQueue:
+        from helpdesk.adapters.messaging import SqsInboundQueue
+
+        url = self.settings.require(self.settings.inbound_queue_url, "INBOUND_QUEUE_URL")
+        return SqsInboundQueue(self._client("sqs"), url)
+
+    @cached_property
+    def mailer(self) -> Mailer:
+        from helpdesk.adapters.messaging import SesMailer
+
+        return SesMailer(self._client("ses"))
+
+    @cached_property
+    def raw_store(self) -> RawMailStore:
+        from helpdesk.adapters.messaging import S3RawMailStore
+
+        bucket = self.settings.require(self.settings.raw_mail_bucket, "RAW_MAIL_BUCKET")
+        return S3RawMailStore(self._client("s3"), bucket)
+
+    @cached_property
+    def secrets(self) -> SecretSource:
+        from helpdesk.adapters.messaging import SecretsManagerSecret
+
+        arn = self.settings.require(self.settings.survey_secret_arn, "SURVEY_SECRET_ARN")
+        return SecretsManagerSecret(self._client("secretsmanager"), arn)
+
+
+@functools.lru_cache(maxsize=8)
+def _container_for(settings: Settings) -> Container:
+    return Container(settings)
+
+
+def container() -> Container:
+    """The container for the current environment (read now, at invocation)."""
+    return _container_for(Settings.from_env())
+
+
+def reset() -> None:
+    """Forget cached containers and clients (tests and the local stack between runs)."""
+    from helpdesk.adapters.aws import client
+
+    _container_for.cache_clear()
+    client.cache_clear()

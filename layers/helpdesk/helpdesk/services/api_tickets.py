@@ -1,0 +1,131 @@
+"""The REST API's use cases for tickets, comments, triggers and SLA policies (Zendesk-compatible shapes)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from helpdesk.bootstrap import Container
+from helpdesk.domain.clock import iso
+from helpdesk.domain.errors import InvalidInput
+from helpdesk.domain.sla import SlaPolicy
+from helpdesk.domain.tickets import (
+    EDITABLE_FIELDS,
+    Actor,
+    Comment,
+    NewComment,
+    Ticket,
+    change_ticket,
+    open_ticket,
+)
+from helpdesk.domain.triggers import Trigger
+from helpdesk.domain.users import User
+from helpdesk.services.auth import require_admin
+from helpdesk.services.common import commit, with_retries
+
+
+def ticket_to_api(ticket: Ticket) -> dict[str, Any]:
+    sat = ticket.satisfaction
+    return {
+        "id": ticket.id, "external_id": ticket.external_id, "type": ticket.type, "subject": ticket.subject,
+        "raw_subject": ticket.subject, "description": ticket.description, "priority": ticket.priority,
+        "status": ticket.status, "requester_id": ticket.requester_id, "submitter_id": ticket.submitter_id,
+        "assignee_id": ticket.assignee_id, "organization_id": ticket.organization_id,
+        "group_id": ticket.group_id, "brand_id": ticket.brand_id, "collaborator_ids": ticket.collaborator_ids,
+        "email_cc_ids": ticket.collaborator_ids, "follower_ids": [], "tags": ticket.tags,
+        "via": {"channel": ticket.via, "source": {"from": {}, "to": {}, "rel": None}},
+        "custom_fields": [{"id": k, "value": v} for k, v in ticket.custom_fields.items()],
+        "satisfaction_rating": {"score": sat.score, "comment": sat.comment or None},
+        "followup_source_id": ticket.follow_up_of, "is_public": True,
+        "sla": {m: {"due_at": iso(t.due_at), "breached_at": iso(t.breached_at),
+                    "fulfilled_at": iso(t.fulfilled_at)} for m, t in ticket.sla_targets.items()},
+        "created_at": iso(ticket.created_at), "updated_at": iso(ticket.updated_at),
+    }
+
+
+def comment_to_api(comment: Comment) -> dict[str, Any]:
+    return {
+        "id": comment.id, "type": "Comment", "author_id": comment.author_id, "body": comment.body,
+        "html_body": comment.html_body, "plain_body": comment.full_body or comment.body,
+        "public": comment.public, "via": {"channel": comment.via}, "attachments": list(comment.attachments),
+        "metadata": {"message_id": comment.message_id, "delivery": comment.delivery},
+        "created_at": iso(comment.created_at),
+    }
+
+
+def _actor(user: User) -> Actor:
+    return Actor("admin" if user.role == "admin" else "agent", user.id)
+
+
+def _body(payload: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    inner = payload.get(key)
+    if not isinstance(inner, Mapping):
+        raise InvalidInput(f'the body must be {{"{key}": {{...}}}}')
+    return inner
+
+
+def _new_comment(data: Any, author: User, default_public: bool = True) -> NewComment | None:
+    if data is None:
+        return None
+    if isinstance(data, str):
+        data = {"body": data}
+    if not isinstance(data, Mapping) or not str(data.get("body") or data.get("html_body") or "").strip():
+        raise InvalidInput("comment.body is required")
+    public = data.get("public", default_public)
+    if not isinstance(public, bool):
+        raise InvalidInput("comment.public must be true or false")
+    return NewComment(body=str(data.get("body") or data.get("html_body")), public=public, author_id=author.id,
+                      via="api", html_body=data.get("html_body"))
+
+
+def _fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k in EDITABLE_FIELDS}
+
+
+def create_ticket(deps: Container, payload: Mapping[str, Any], caller: User) -> Ticket:
+    data = _body(payload, "ticket")
+    comment = _new_comment(data.get("comment") or data.get("description"), caller)
+    if comment is None:
+        raise InvalidInput("ticket.comment.body is required")
+    requester = caller
+    if isinstance(data.get("requester"), Mapping) and data["requester"].get("email"):
+        requester = deps.users.ensure(str(data["requester"]["email"]), str(data["requester"].get("name") or ""))
+    elif data.get("requester_id") is not None:
+        requester = deps.users.get(int(data["requester_id"]))
+    subject = str(data.get("subject") or comment.body.splitlines()[0][:80])
+    update = open_ticket(ticket_id=deps.tickets.allocate_id(), subject=subject, comment=comment,
+                         requester_id=requester.id, actor=_actor(caller), via="api", now=deps.clock.now(),
+                         fields=_fields(data))
+    commit(deps, update)
+    return update.ticket
+
+
+def update_ticket(deps: Container, ticket_id: int, payload: Mapping[str, Any], caller: User) -> Ticket:
+    data = _body(payload, "ticket")
+
+    def attempt() -> Ticket:
+        ticket = deps.tickets.get(ticket_id)
+        update = change_ticket(ticket, actor=_actor(caller), via="api", now=deps.clock.now(),
+                               fields=_fields(data), comment=_new_comment(data.get("comment"), caller))
+        commit(deps, update)
+        return update.ticket
+
+    return with_retries(attempt)
+
+
+def create_trigger(deps: Container, payload: Mapping[str, Any], caller: User) -> Trigger:
+    require_admin(caller)
+    data = _body(payload, "trigger")
+    trigger = Trigger.from_api(data, id=deps.rules.allocate_id("trigger"), now_iso=iso(deps.clock.now()) or "")
+    if "position" not in data:
+        existing = deps.rules.triggers()
+        trigger = Trigger(**{**trigger.__dict__, "position": max((t.position for t in existing), default=0) + 1})
+    deps.rules.put_trigger(trigger)
+    return trigger
+
+
+def create_sla_policy(deps: Container, payload: Mapping[str, Any], caller: User) -> SlaPolicy:
+    require_admin(caller)
+    policy = SlaPolicy.from_api(_body(payload, "sla_policy"), id=deps.rules.allocate_id("sla_policy"))
+    deps.rules.put_sla_policy(policy)
+    return policy

@@ -1,0 +1,114 @@
+"""csat_survey's use cases: schedule a survey when a ticket is solved, send the due ones with a signed
+one-time link, and record the requester's rating (a bad rating is a ticket change triggers can act on)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from helpdesk.bootstrap import Container
+from helpdesk.channels.email.compose import compose_email, make_message_id
+from helpdesk.channels.email.message import Address
+from helpdesk.domain.csat import LINK_WINDOW, check_rating, sign_survey_token, verify_survey_token
+from helpdesk.domain.errors import Gone
+from helpdesk.domain.events import ticket_event
+from helpdesk.domain.tickets import SYSTEM, Actor, NewComment, Ticket, change_ticket
+from helpdesk.services.common import commit, with_retries
+
+SWEEP_LIMIT = 200
+
+
+def schedule(deps: Container, detail: Mapping[str, Any]) -> bool:
+    """On TicketSolved: the survey is due the configured delay after the solve (once per ticket)."""
+    ticket_id = int(detail["ticket_id"])
+
+    def attempt() -> bool:
+        ticket = deps.tickets.get(ticket_id)
+        sat = ticket.satisfaction
+        if ticket.status != "solved" or sat.score != "unoffered" or sat.survey_due_at is not None:
+            return False
+        sat.survey_due_at = (ticket.solved_at or deps.clock.now()) + timedelta(
+            minutes=deps.settings.survey_delay_minutes)
+        deps.tickets.save(ticket)
+        return True
+
+    return with_retries(attempt)
+
+
+@dataclass(frozen=True)
+class Sent:
+    ticket_id: int
+    recipient: str
+
+
+def send_due(deps: Container) -> list[Sent]:
+    sent = []
+    for ticket_id in deps.tickets.due_for_survey(deps.clock.now(), SWEEP_LIMIT):
+        result = _send_one(deps, ticket_id)
+        if result is not None:
+            sent.append(result)
+    return sent
+
+
+def survey_url(deps: Container, token: str) -> str:
+    return f"{(deps.settings.public_api_url or '').rstrip('/')}/surveys/{token}"
+
+
+def _send_one(deps: Container, ticket_id: int) -> Sent | None:
+    now = deps.clock.now()
+    ticket = deps.tickets.get(ticket_id)
+    sat = ticket.satisfaction
+    if ticket.status not in ("solved", "closed") or sat.score != "unoffered":
+        sat.survey_due_at = None
+        deps.tickets.save(ticket)
+        return None
+    requester = deps.users.get(ticket.requester_id)
+    nonce = secrets.token_urlsafe(12)
+    token = sign_survey_token(deps.secrets.survey_secret(), ticket.id, nonce, now + LINK_WINDOW)
+    sender = Address("Support", deps.settings.sender_address)
+    raw = compose_email(
+        sender=sender, to=[Address(requester.name, requester.email)],
+        subject=f"How would you rate the support you received? [#{ticket.id}]",
+        text=(f"Hello {requester.name},\n\nYour request #{ticket.id} \"{ticket.subject}\" was solved.\n"
+              f"How would you rate the support you received?\n\n{survey_url(deps, token)}\n"),
+        message_id=make_message_id(ticket.id, f"survey.{nonce}", deps.settings.mail_domain),
+        auto_generated=True, loop_value=deps.settings.mail_domain,
+    )
+    deps.mailer.send_raw(raw, sender=deps.settings.sender_address, recipients=[requester.email])
+    sat.score, sat.offered_at, sat.survey_nonce, sat.survey_due_at = "offered", now, nonce, None
+    event = ticket_event("SurveySent", ticket.id, nonce, SYSTEM, now, recipient=requester.email)
+    deps.tickets.save(ticket, events=[event], idempotency_key=f"survey#{ticket.id}")
+    deps.publisher.publish([event])
+    return Sent(ticket.id, requester.email)
+
+
+def open_survey(deps: Container, token: str) -> Ticket:
+    claim = verify_survey_token(deps.secrets.survey_secret(), token, deps.clock.now())
+    ticket = deps.tickets.get(claim.ticket_id)
+    if ticket.satisfaction.survey_nonce != claim.nonce or ticket.satisfaction.rated_at is not None:
+        raise Gone("this survey link was already used")
+    return ticket
+
+
+def rate(deps: Container, token: str, score: str, comment: str) -> Ticket:
+    rating = check_rating(score)
+    text = comment.strip()[:2000]
+
+    def attempt() -> Ticket:
+        ticket = open_survey(deps, token)
+        now = deps.clock.now()
+        actor = Actor("end-user", ticket.requester_id)
+        note = NewComment(body=f"Satisfaction rating: {rating}" + (f"\n\n{text}" if text else ""),
+                          public=False, author_id=ticket.requester_id, via="survey")
+        update = change_ticket(ticket, actor=actor, via="survey", now=now,
+                               fields={"satisfaction_score": rating}, comment=note)
+        update.ticket.satisfaction.comment, update.ticket.satisfaction.rated_at = text, now
+        rated = ticket_event("SatisfactionRated", ticket.id, ticket.satisfaction.survey_nonce or "", actor, now,
+                             score=rating, comment=text)
+        commit(deps, update, idempotency_key=f"rating#{ticket.id}", extra_events=[rated])
+        return update.ticket
+
+    return with_retries(attempt)
