@@ -1,0 +1,177 @@
+"""`helpdesk local --demo`: replay the sample events of events/ through the local stack's HTTP API and report
+what happened (tickets, threading, triggers, SLA breaches, surveys, ratings, mails)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from helpdesk.domain.clock import parse_iso
+from helpdesk.local.runtime import LocalRuntime
+
+EMAILS = ("email_order_refund.eml", "email_password_reset.eml", "email_invoice_question.eml")
+REPLY = "email_reply_order_refund.eml"
+TRIGGERS = ("api_trigger_refund_priority.json", "api_trigger_acknowledge.json", "api_trigger_bad_rating.json")
+
+
+class DemoFailed(RuntimeError):
+    pass
+
+
+class Client:
+    def __init__(self, runtime: LocalRuntime) -> None:
+        self._base = runtime.api_url
+        credentials = f"{runtime.admin_email}/token:{runtime.admin_token}".encode()
+        self._auth = "Basic " + base64.b64encode(credentials).decode()
+
+    def call(self, method: str, path: str, body: bytes | None = None, content_type: str = "application/json",
+             auth: bool = True) -> tuple[int, bytes]:
+        request = urllib.request.Request(self._base + path, data=body, method=method)
+        if body is not None:
+            request.add_header("Content-Type", content_type)
+        if auth:
+            request.add_header("Authorization", self._auth)
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                return int(response.status), response.read()
+        except urllib.error.HTTPError as error:
+            return int(error.code), error.read()
+
+    def json(self, method: str, path: str, payload: Any = None, expect: int = 200) -> Any:
+        body = None if payload is None else json.dumps(payload).encode()
+        status, data = self.call(method, path, body)
+        if status != expect:
+            raise DemoFailed(f"{method} {path} answered {status}: {data[:300]!r}")
+        return json.loads(data)
+
+
+def _events(runtime: LocalRuntime, detail_type: str) -> list[Mapping[str, Any]]:
+    return [e["detail"] for e in runtime.observed.events if e.get("detail-type") == detail_type]
+
+
+def run_demo(runtime: LocalRuntime) -> dict[str, Any]:
+    events_dir = runtime.root / "events"
+    api = Client(runtime)
+    for name in TRIGGERS:
+        api.json("POST", "/api/v2/triggers.json", json.loads((events_dir / name).read_text()), expect=201)
+    api.json("POST", "/api/v2/slas/policies.json", json.loads((events_dir / "api_sla_policy.json").read_text()),
+             expect=201)
+    for name in (*EMAILS, REPLY):
+        status, data = api.call("POST", "/inbound/email/raw", (events_dir / name).read_bytes(), "message/rfc822")
+        if status != 202:
+            raise DemoFailed(f"inbound {name} answered {status}: {data[:300]!r}")
+        runtime.dispatcher.drain()
+    first = _ticket_for_subject(api, "Refund for order #1234")
+    api.json("PUT", f"/api/v2/tickets/{first}.json", json.loads((events_dir / "api_agent_reply.json").read_text()))
+    runtime.dispatcher.drain()
+    api.json("PUT", f"/api/v2/tickets/{first}", json.loads((events_dir / "api_solve.json").read_text()))
+    runtime.dispatcher.drain()
+    api.json("POST", "/_local/clock/advance", {"minutes": 75})
+    delay = int(runtime.stack.env.get("SURVEY_DELAY_MINUTES", "1440"))
+    api.json("POST", "/_local/clock/advance", {"minutes": delay + 10})
+    _rate(api, runtime, json.loads((events_dir / "survey_rating_bad.json").read_text()))
+    runtime.dispatcher.drain()
+    return summarise(api, runtime)
+
+
+def _ticket_for_subject(api: Client, subject: str) -> int:
+    listing = api.json("GET", "/api/v2/tickets.json")
+    for ticket in listing["tickets"]:
+        if ticket["subject"] == subject:
+            return int(ticket["id"])
+    raise DemoFailed(f"no ticket with subject {subject!r}")
+
+
+def _rate(api: Client, runtime: LocalRuntime, rating: Mapping[str, str]) -> None:
+    survey = next((p for p in runtime.observed.mails if "How-would-you-rate" in p.name), None)
+    if survey is None:
+        raise DemoFailed("no survey mail was sent")
+    link = re.search(r"/surveys/([A-Za-z0-9_.=-]+)", survey.read_text().replace("=\n", ""))
+    if link is None:
+        raise DemoFailed(f"the survey mail {survey.name} holds no link")
+    path = f"/surveys/{link.group(1)}"
+    status, page = api.call("GET", path, auth=False)
+    if status != 200 or b"How did we do?" not in page:
+        raise DemoFailed(f"the survey page answered {status}")
+    form = f"score={rating['score']}&comment={urllib.parse.quote_plus(rating['comment'])}".encode()
+    status, page = api.call("POST", path, form, "application/x-www-form-urlencoded", auth=False)
+    if status != 200:
+        raise DemoFailed(f"the rating answered {status}: {page[:200]!r}")
+
+
+def summarise(api: Client, runtime: LocalRuntime) -> dict[str, Any]:
+    tickets = api.json("GET", "/api/v2/tickets.json")["tickets"]
+    threaded = [e for e in _events(runtime, "TicketUpdated")
+                if e.get("via") == "email" and (e.get("comment") or {}).get("via") == "email"]
+    fired = [t for e in _events(runtime, "TriggersFired") for t in e.get("fired", [])]
+    titles = {t["id"]: t["title"] for t in api.json("GET", "/api/v2/triggers.json")["triggers"]}
+    breaches = []
+    for e in _events(runtime, "SlaBreached"):
+        due, at = parse_iso(e["due_at"]), parse_iso(e["breached_at"])
+        late = (at - due).total_seconds() if due and at else None
+        breaches.append({"ticket_id": e["ticket_id"], "metric": e["metric"], "due_at": e["due_at"],
+                         "breached_at": e["breached_at"], "seconds_after_due": late})
+    return {
+        "tickets": [{"id": t["id"], "subject": t["subject"], "status": t["status"], "priority": t["priority"],
+                     "tags": t["tags"], "satisfaction": t["satisfaction_rating"]["score"]}
+                    for t in sorted(tickets, key=lambda t: t["id"])],
+        "threaded_replies": [{"ticket_id": e["ticket_id"], "comment_id": e["comment"]["id"]} for e in threaded],
+        "triggers_fired": [{"trigger_id": t, "title": titles.get(t, "?")} for t in fired],
+        "sla_breaches": breaches,
+        "surveys_sent": [{"ticket_id": e["ticket_id"], "recipient": e["recipient"]}
+                         for e in _events(runtime, "SurveySent")],
+        "ratings": [{"ticket_id": e["ticket_id"], "score": e["score"], "comment": e["comment"]}
+                    for e in _events(runtime, "SatisfactionRated")],
+        "emails_sent": [str(p.relative_to(runtime.outbox.parent)) if p.is_relative_to(runtime.outbox.parent)
+                        else str(p) for p in runtime.observed.mails],
+        "outbox": str(runtime.outbox),
+        "failures": list(runtime.dispatcher.failures),
+    }
+
+
+def check(summary: Mapping[str, Any]) -> list[str]:
+    """What the demo must show; an empty list means it did."""
+    problems = []
+    if len(summary["tickets"]) < 3:
+        problems.append("fewer than 3 tickets")
+    if not summary["threaded_replies"]:
+        problems.append("no reply threaded into an existing ticket")
+    if not summary["triggers_fired"]:
+        problems.append("no trigger fired")
+    if not any(b["seconds_after_due"] is not None and 0 <= b["seconds_after_due"] <= 60
+               for b in summary["sla_breaches"]):
+        problems.append("no SLA breach recorded within a minute of its due time")
+    if not summary["surveys_sent"] or not summary["ratings"]:
+        problems.append("no survey sent and rated")
+    if not summary["emails_sent"]:
+        problems.append("no mail sent")
+    return problems
+
+
+def table(summary: Mapping[str, Any]) -> str:
+    lines = ["Tickets", f"  {'id':>3}  {'status':<8} {'priority':<8} {'satisfaction':<12} subject / tags"]
+    for t in summary["tickets"]:
+        lines.append(f"  {t['id']:>3}  {t['status']:<8} {t['priority'] or '-':<8} {t['satisfaction']:<12} "
+                     f"{t['subject']}  [{', '.join(t['tags'])}]")
+    lines.append(f"Threaded replies: {len(summary['threaded_replies'])}  "
+                 + ", ".join(f"ticket {r['ticket_id']} comment {r['comment_id']}" for r in summary["threaded_replies"]))
+    lines.append(f"Triggers fired: {len(summary['triggers_fired'])}")
+    lines += [f"  - {t['title']}" for t in summary["triggers_fired"]]
+    lines.append(f"SLA breaches: {len(summary['sla_breaches'])}")
+    lines += [f"  - ticket {b['ticket_id']} {b['metric']}: due {b['due_at']}, recorded {b['breached_at']} "
+              f"({b['seconds_after_due']:.0f}s after due)" for b in summary["sla_breaches"]]
+    lines.append(f"Surveys sent: {len(summary['surveys_sent'])}   Ratings: "
+                 + ", ".join(f"ticket {r['ticket_id']} {r['score']}" for r in summary["ratings"]))
+    lines.append(f"Emails sent: {len(summary['emails_sent'])} (as .eml in {summary['outbox']})")
+    lines += [f"  - {Path(m).name}" for m in summary["emails_sent"]]
+    if summary["failures"]:
+        lines.append("Failures:")
+        lines += [f"  ! {f}" for f in summary["failures"]]
+    return "\n".join(lines)

@@ -1,0 +1,152 @@
+"""The local stack: moto in server mode, the resources of template.yaml, the API on 127.0.0.1, a dispatcher
+for queues and schedules, an advanceable clock, and an outbox folder holding every mail sent as .eml."""
+
+from __future__ import annotations
+
+import email
+import json
+import os
+import re
+import secrets
+import socket
+import threading
+from dataclasses import dataclass, field
+from email import policy
+from pathlib import Path
+from typing import Any
+
+from helpdesk.domain.clock import OffsetClock
+from helpdesk.local.dispatcher import Dispatcher
+from helpdesk.local.provision import ACCOUNT_ID, LocalStack, provision
+from helpdesk.local.template import load_sam_template, translate_offline
+
+REGION = "us-east-1"
+TAP_QUEUE = "helpdesk-local-event-tap"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The checkout holding template.yaml: the working directory or the one this package was installed from."""
+    candidates = [start or Path.cwd(), Path(__file__).resolve().parents[4]]
+    for candidate in candidates:
+        if (candidate / "template.yaml").is_file() and (candidate / "functions").is_dir():
+            return candidate
+    raise FileNotFoundError("run from the repository (template.yaml and functions/ not found)")
+
+
+@dataclass
+class Observed:
+    """Every event published on the bus (a local-only tap rule), and every mail SES accepted."""
+
+    events: list[dict[str, Any]] = field(default_factory=list)
+    mails: list[Path] = field(default_factory=list)
+
+
+@dataclass
+class LocalRuntime:
+    root: Path
+    port: int
+    outbox: Path
+    admin_email: str
+    admin_token: str
+    clock: OffsetClock
+    stack: LocalStack
+    dispatcher: Dispatcher
+    observed: Observed
+    _moto: Any
+    _http: Any
+    _stop: threading.Event
+    _threads: list[threading.Thread]
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._http.shutdown()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._moto.stop()
+
+
+def _tap(sqs: Any, events: Any, bus: str) -> str:
+    url = str(sqs.create_queue(QueueName=TAP_QUEUE)["QueueUrl"])
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="local-event-tap", EventBusName=bus, EventPattern=json.dumps({"source": ["helpdesk"]}))
+    events.put_targets(Rule="local-event-tap", EventBusName=bus, Targets=[{"Id": "tap", "Arn": arn}])
+    return url
+
+
+def _collect_events(sqs: Any, url: str, observed: Observed) -> None:
+    while True:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not messages:
+            return
+        for message in messages:
+            observed.events.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def _collect_mail(outbox: Path, observed: Observed) -> None:
+    from moto.ses.models import ses_backends
+
+    sent = ses_backends[ACCOUNT_ID][REGION].sent_messages
+    for index in range(len(observed.mails), len(sent)):
+        raw = getattr(sent[index], "raw_data", None)
+        if raw is None:
+            continue
+        subject = str(email.message_from_string(raw, policy=policy.default).get("Subject") or "mail")
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", subject).strip("-")[:60]
+        path = outbox / f"{index + 1:04d}-{slug}.eml"
+        path.write_text(raw, encoding="utf-8")
+        observed.mails.append(path)
+
+
+def start(*, root: Path, port: int = 8000, outbox: Path, admin_email: str | None = None,
+          admin_token: str | None = None, overrides: dict[str, str] | None = None) -> LocalRuntime:
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from helpdesk import bootstrap
+    from helpdesk.local.server import serve
+    from helpdesk.services.auth import create_admin
+
+    moto_port = free_port()
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+    moto.start()
+    endpoint = f"http://127.0.0.1:{moto_port}"
+    os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
+                       "AWS_ENDPOINT_URL": endpoint, "POWERTOOLS_METRICS_DISABLED": "true"})
+    template = translate_offline(load_sam_template(root / "template.yaml"), overrides, region=REGION)
+    stack = provision(template, endpoint_url=endpoint, parameter_overrides=overrides, region=REGION)
+    os.environ.update(stack.env)
+    os.environ["PUBLIC_API_URL"] = f"http://127.0.0.1:{port}"
+    clock = OffsetClock()
+    bootstrap.set_clock(clock)
+    bootstrap.reset()
+    session = boto3.Session(region_name=REGION)
+    sqs = session.client("sqs", endpoint_url=endpoint)
+    tap_url = _tap(sqs, session.client("events", endpoint_url=endpoint), stack.env["EVENT_BUS_NAME"])
+    outbox.mkdir(parents=True, exist_ok=True)
+    observed = Observed()
+    dispatcher = Dispatcher(root, stack, sqs, clock, REGION)
+    dispatcher.observers.append(lambda: _collect_events(sqs, tap_url, observed))
+    dispatcher.observers.append(lambda: _collect_mail(outbox, observed))
+    email = admin_email or os.environ.get("HELPDESK_ADMIN_EMAIL") or "admin@example.com"
+    token = admin_token or os.environ.get("HELPDESK_ADMIN_TOKEN") or secrets.token_urlsafe(24)
+    create_admin(bootstrap.container(), email, "Admin", token)
+    stop = threading.Event()
+    http = serve(root, stack, dispatcher, port)
+    threads = [threading.Thread(target=http.serve_forever, name="local-api", daemon=True),
+               threading.Thread(target=dispatcher.run_forever, args=(stop,), name="dispatcher", daemon=True)]
+    for thread in threads:
+        thread.start()
+    return LocalRuntime(root, port, outbox, email, token, clock, stack, dispatcher, observed, moto, http,
+                        stop, threads)

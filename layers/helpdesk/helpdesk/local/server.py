@@ -1,0 +1,58 @@
+"""The API on 127.0.0.1: API Gateway's proxy events built by Chalice's local gateway, plus the local-only
+``POST /_local/clock/advance`` (absent in deployments: it is not a route of the app)."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+from chalice.config import Config
+from chalice.local import ChaliceRequestHandler, ThreadedHTTPServer
+
+from helpdesk.local.dispatcher import Dispatcher, load_handler
+from helpdesk.local.provision import LocalStack
+
+MAX_ADVANCE_MINUTES = 60 * 24 * 60
+
+
+class LocalRequestHandler(ChaliceRequestHandler):
+    dispatcher: Dispatcher
+
+    def _generic_handle(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if path == "/_local/clock/advance" and self.command == "POST":
+            self._advance()
+        elif path.startswith("/_local/"):
+            self._reply(404, {"error": "NotFound", "description": f"no local endpoint {path}"})
+        else:
+            super()._generic_handle()
+
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
+    def _reply(self, status: int, body: dict[str, Any]) -> None:
+        self._send_http_response(status, {"Content-Type": "application/json"}, json.dumps(body))
+
+    def _advance(self) -> None:
+        _, body = self._parse_payload()
+        try:
+            minutes = json.loads(body or b"{}").get("minutes")
+        except (json.JSONDecodeError, AttributeError):
+            minutes = None
+        if not isinstance(minutes, int | float) or isinstance(minutes, bool) or not (
+                0 < minutes <= MAX_ADVANCE_MINUTES):
+            self._reply(400, {"error": "InvalidInput",
+                              "description": f'send {{"minutes": N}} with 0 < N <= {MAX_ADVANCE_MINUTES}'})
+            return
+        now = self.dispatcher.advance(float(minutes))
+        self._reply(200, {"now": now.isoformat(), "advanced_minutes": minutes})
+
+
+def serve(root: Path, stack: LocalStack, dispatcher: Dispatcher, port: int) -> ThreadedHTTPServer:
+    api = next(spec for spec in stack.functions.values() if spec.serves_api)
+    app = load_handler(root, api)
+    config = Config.create(chalice_stage="local", app_name="helpdesk", lambda_timeout=30,
+                           lambda_memory_size=512, function_name=api.logical_id)
+    handler = type("BoundLocalRequestHandler", (LocalRequestHandler,), {"dispatcher": dispatcher})
+    return ThreadedHTTPServer(("127.0.0.1", port), functools.partial(handler, app_object=app, config=config))
