@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from helpdesk.local.template import LOCAL_CODE_BUCKET, load_sam_template, parameter_values, translate_offline
 
 Template = dict[str, Any]

@@ -10,6 +10,9 @@ from typing import Any
 
 import boto3
 import pytest
+from moto import mock_aws
+from moto.server import ThreadedMotoServer
+
 from helpdesk.local.provision import (
     LocalStack,
     S3Source,
@@ -19,8 +22,6 @@ from helpdesk.local.provision import (
     schedule_every_minutes,
 )
 from helpdesk.local.template import load_sam_template, translate_offline
-from moto import mock_aws
-from moto.server import ThreadedMotoServer
 
 REGION = "us-east-1"
 ClientFactory = Callable[[str], Any]

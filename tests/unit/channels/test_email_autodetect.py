@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from helpdesk.channels.email.parse import parse_email
 
 

@@ -7,6 +7,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from helpdesk.channels.email.parse import parse_email
 
 

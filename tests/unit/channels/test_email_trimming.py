@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from helpdesk.channels.email.trimming import trim_reply
 
 # 64 of 64 cases pass today; the floor leaves room for a deliberate trade-off, not for silent regressions

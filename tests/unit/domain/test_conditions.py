@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from helpdesk.domain.conditions import holds, matches, validate_conditions
 from helpdesk.domain.errors import InvalidRule
 from helpdesk.domain.triggers import UpdateContext

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+
 from helpdesk.domain.placeholders import lookup, render
 from helpdesk.domain.rule_actions import placeholder_context
 from helpdesk.domain.triggers import UpdateContext

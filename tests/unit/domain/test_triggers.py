@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from helpdesk.domain.errors import InvalidRule
 from helpdesk.domain.rule_actions import validate_actions
 from helpdesk.domain.triggers import Notification, Trigger, UpdateContext, run_triggers

@@ -1,0 +1,39 @@
+# The contract CI runs: `make test` is the whole quality gate, `make demo` the product's main job locally.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo local test lint typecheck unit bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=23,<26.3"
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)  ## run the demo on the local stack (moto), print what happened
+	$(BIN)/helpdesk local --demo --port $${PORT:-8000}
+
+local: $(STAMP)  ## run the local stack until Ctrl-C
+	$(BIN)/helpdesk local --port $${PORT:-8000}
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest tests/unit -q
+
+test: lint typecheck  ## lint, type checks, and every test but the benchmarks
+	$(BIN)/pytest -q
+
+bench: $(STAMP)  ## cold-start ratios and DynamoDB requests per ticket lifecycle
+	$(BIN)/pytest tests/benchmarks -m benchmark -q -s
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache outbox

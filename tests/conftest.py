@@ -1,0 +1,58 @@
+"""Shared fixtures: the whole pipeline on in-process moto, driven by template.yaml like the local stack."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.support import ADMIN_EMAIL, ADMIN_TOKEN, ROOT, START, Pipeline
+
+
+@pytest.fixture
+def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_SECURITY_TOKEN": "testing", "AWS_SESSION_TOKEN": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
+                        "POWERTOOLS_METRICS_DISABLED": "true"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+
+
+@pytest.fixture(scope="session")
+def translated_template() -> dict[str, Any]:
+    from helpdesk.local.template import load_sam_template, translate_offline
+
+    return translate_offline(load_sam_template(ROOT / "template.yaml"))
+
+
+@pytest.fixture
+def pipeline(aws_credentials: None, translated_template: dict[str, Any],
+             monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
+    import boto3
+    from chalice.test import Client
+    from moto import mock_aws
+
+    from helpdesk import bootstrap
+    from helpdesk.api.app import app
+    from helpdesk.domain.clock import FixedClock, SystemClock
+    from helpdesk.local.dispatcher import Dispatcher
+    from helpdesk.local.provision import provision
+    from helpdesk.services.auth import create_admin
+
+    with mock_aws():
+        stack = provision(translated_template)
+        for name, value in stack.env.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("PUBLIC_API_URL", "https://helpdesk.test")
+        clock = FixedClock(START)
+        bootstrap.set_clock(clock)
+        bootstrap.reset()
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        dispatcher = Dispatcher(ROOT, stack, sqs, clock, "us-east-1")
+        create_admin(bootstrap.container(), ADMIN_EMAIL, "Admin", ADMIN_TOKEN)
+        with Client(app) as client:
+            yield Pipeline(stack, dispatcher, clock, client, sqs)
+        bootstrap.set_clock(SystemClock())
+        bootstrap.reset()

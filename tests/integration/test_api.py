@@ -1,0 +1,152 @@
+"""The Zendesk-compatible REST API: auth, envelopes, both path styles, bad input, concurrent agents."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from datetime import timedelta
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from tests.support import ADMIN_EMAIL, Pipeline
+
+NEW_TICKET = {"ticket": {"subject": "Printer on fire", "comment": {"body": "The printer is on fire!"},
+                         "requester": {"name": "Frank", "email": "frank@customer.example"}, "priority": "urgent"}}
+
+
+def _basic(login: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(login.encode()).decode(),
+            "Content-Type": "application/json"}
+
+
+@pytest.mark.parametrize("headers", [
+    {}, _basic(f"{ADMIN_EMAIL}/token:wrong"), _basic(f"{ADMIN_EMAIL}:password"), {"Authorization": "Bearer x"},
+    {"Authorization": "Basic !!!not-base64"}, _basic("nobody@example.com/token:test-admin-token"),
+])
+def test_requests_without_valid_token_credentials_get_401(pipeline: Pipeline, headers: dict[str, str]) -> None:
+    response = pipeline.call("GET", "/api/v2/tickets.json", headers=headers)
+    assert response.status_code == 401
+    assert json.loads(response.body)["description"]
+
+
+def test_end_users_cannot_use_the_api(pipeline: Pipeline) -> None:
+    from dataclasses import replace
+
+    from helpdesk.domain.users import hash_token
+
+    users = pipeline.deps().users
+    user = users.ensure("enduser@customer.example", "End User")
+    users.put(replace(user, api_token_sha256=hash_token("t0k")))
+    response = pipeline.call("GET", "/api/v2/tickets", headers=_basic("enduser@customer.example/token:t0k"))
+    assert response.status_code == 403
+
+
+def test_create_show_update_list_with_zendesk_envelopes(pipeline: Pipeline) -> None:
+    created = pipeline.json("POST", "/api/v2/tickets.json", NEW_TICKET, expect=201)["ticket"]
+    assert created["subject"] == "Printer on fire" and created["priority"] == "urgent"
+    assert created["via"]["channel"] == "api" and created["status"] == "new"
+    number = created["id"]
+    for path in (f"/api/v2/tickets/{number}.json", f"/api/v2/tickets/{number}"):
+        assert pipeline.json("GET", path)["ticket"]["id"] == number
+    updated = pipeline.json("PUT", f"/api/v2/tickets/{number}.json",
+                            {"ticket": {"status": "pending", "tags": ["printer", "Fire"]}})["ticket"]
+    assert updated["status"] == "pending" and updated["tags"] == ["printer", "fire"]
+    listing = pipeline.json("GET", "/api/v2/tickets")
+    assert [t["id"] for t in listing["tickets"]] == [number]
+    assert listing["meta"]["has_more"] is False and "links" in listing
+
+
+def test_cursor_pagination(pipeline: Pipeline) -> None:
+    for i in range(3):
+        body = {"ticket": {"subject": f"t{i}", "comment": {"body": "x"}}}
+        pipeline.json("POST", "/api/v2/tickets.json", body, expect=201)
+        pipeline.clock.advance(timedelta(seconds=1))
+    first = pipeline.json("GET", "/api/v2/tickets.json?per_page=2")
+    assert len(first["tickets"]) == 2 and first["meta"]["has_more"] is True
+    cursor = first["meta"]["after_cursor"]
+    second = pipeline.call("GET", "/api/v2/tickets.json?per_page=2&page%5Bafter%5D=" + quote(cursor))
+    rest = json.loads(second.body)["tickets"]
+    assert {t["subject"] for t in first["tickets"] + rest} == {"t0", "t1", "t2"}
+
+
+@pytest.mark.parametrize("body, status", [
+    ({"subject": "no envelope"}, 400),
+    ({"ticket": {"subject": "no comment"}}, 400),
+    ({"ticket": {"comment": {"body": "x"}, "priority": "blazing"}}, 400),
+    ({"ticket": {"comment": {"body": "x"}, "status": "sideways"}}, 400),
+])
+def test_bad_ticket_bodies_get_a_4xx_with_a_reason(pipeline: Pipeline, body: Any, status: int) -> None:
+    response = pipeline.call("POST", "/api/v2/tickets.json", body)
+    assert response.status_code == status
+    assert json.loads(response.body)["description"]
+
+
+def test_malformed_json_and_unknown_tickets(pipeline: Pipeline) -> None:
+    assert pipeline.call("POST", "/api/v2/tickets.json", "{not json").status_code == 400
+    assert pipeline.call("GET", "/api/v2/tickets/999.json").status_code == 404
+    assert pipeline.call("GET", "/api/v2/tickets/abc.json").status_code == 400
+
+
+def test_a_closed_ticket_cannot_be_reopened_through_the_api(pipeline: Pipeline) -> None:
+    number = pipeline.json("POST", "/api/v2/tickets.json", NEW_TICKET, expect=201)["ticket"]["id"]
+    pipeline.json("PUT", f"/api/v2/tickets/{number}", {"ticket": {"status": "closed"}})
+    response = pipeline.call("PUT", f"/api/v2/tickets/{number}", {"ticket": {"status": "open"}})
+    assert response.status_code == 422
+
+
+def test_triggers_are_validated_and_listed(pipeline: Pipeline) -> None:
+    bad = {"trigger": {"title": "x", "conditions": {"all": [{"field": "nope", "operator": "is", "value": 1}]},
+                       "actions": [{"field": "status", "value": "open"}]}}
+    response = pipeline.call("POST", "/api/v2/triggers.json", bad)
+    assert response.status_code == 422 and "nope" in json.loads(response.body)["description"]
+    good = {"trigger": {"title": "Tag VIP", "conditions": {"all": [
+        {"field": "update_type", "operator": "is", "value": "Create"}], "any": []},
+        "actions": [{"field": "current_tags", "value": "vip"}]}}
+    created = pipeline.json("POST", "/api/v2/triggers", good, expect=201)["trigger"]
+    listed = pipeline.json("GET", "/api/v2/triggers.json")["triggers"]
+    assert [t["id"] for t in listed] == [created["id"]] and listed[0]["title"] == "Tag VIP"
+
+
+def test_two_agents_updating_one_ticket_at_once_lose_neither_update(
+        pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    from helpdesk.adapters.dynamo.repositories import DynamoTicketRepository
+    from helpdesk.bootstrap import container
+    from helpdesk.services.api_tickets import update_ticket
+
+    number = pipeline.json("POST", "/api/v2/tickets.json", NEW_TICKET, expect=201)["ticket"]["id"]
+    deps = container()
+    admin = deps.users.find_by_email(ADMIN_EMAIL)
+    assert admin is not None
+    both_read = threading.Barrier(2, timeout=10)
+    real_get = DynamoTicketRepository.get
+    reads = {"n": 0}
+
+    def get_then_wait(self: DynamoTicketRepository, ticket_id: int) -> Any:
+        ticket = real_get(self, ticket_id)
+        reads["n"] += 1
+        if reads["n"] <= 2:  # both agents read the same version before either writes
+            both_read.wait()
+        return ticket
+
+    monkeypatch.setattr(DynamoTicketRepository, "get", get_then_wait)
+    errors: list[BaseException] = []
+
+    def agent(fields: dict[str, Any]) -> None:
+        try:
+            update_ticket(deps, number, {"ticket": fields}, admin)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=agent, args=({"priority": "low"},)),
+               threading.Thread(target=agent, args=({"tags": ["escalated"]},))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert reads["n"] >= 3  # one of them lost the race, reloaded and retried
+    final = pipeline.json("GET", f"/api/v2/tickets/{number}.json")["ticket"]
+    assert final["priority"] == "low" and final["tags"] == ["escalated"]

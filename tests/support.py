@@ -1,0 +1,82 @@
+"""Test support: paths, the Pipeline handle the fixtures yield, and builders of sample input."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+EVENTS = ROOT / "events"
+CORPORA = ROOT.parent / "shared" / "corpora"
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+ADMIN_EMAIL = "admin@example.com"
+ADMIN_TOKEN = "test-admin-token"
+
+
+@dataclass
+class Pipeline:
+    """The provisioned stack, its dispatcher (queues and schedules), the clock and an API client."""
+
+    stack: Any
+    dispatcher: Any
+    clock: Any
+    api: Any
+    sqs: Any
+
+    @property
+    def auth(self) -> dict[str, str]:
+        token = base64.b64encode(f"{ADMIN_EMAIL}/token:{ADMIN_TOKEN}".encode()).decode()
+        return {"Authorization": f"Basic {token}", "Content-Type": "application/json"}
+
+    def deps(self) -> Any:
+        from helpdesk.bootstrap import container
+
+        return container()
+
+    def call(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
+        data = body if isinstance(body, bytes | str) or body is None else json.dumps(body)
+        send = getattr(self.api.http, method.lower())
+        return send(path, headers=self.auth if headers is None else headers, body=data)
+
+    def json(self, method: str, path: str, body: Any = None, expect: int = 200) -> Any:
+        response = self.call(method, path, body)
+        assert response.status_code == expect, response.body
+        return json.loads(response.body)
+
+    def email(self, raw: bytes) -> Any:
+        headers = {**self.auth, "Content-Type": "message/rfc822"}
+        response = self.api.http.post("/inbound/email/raw", headers=headers, body=raw)
+        assert response.status_code == 202, response.body
+        return json.loads(response.body)
+
+    def queue_url(self, logical_id: str) -> str:
+        return str(self.stack.resources[logical_id])
+
+    def messages(self, logical_id: str) -> list[dict[str, Any]]:
+        url = self.queue_url(logical_id)
+        found = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])
+        return list(found.get("Messages", []))
+
+
+
+def sample(name: str) -> bytes:
+    return (EVENTS / name).read_bytes()
+
+
+def make_email(*, message_id: str, sender: str = "dana@customer.example", subject: str = "Help with my order",
+               body: str = "My parcel has not arrived.", in_reply_to: str | None = None,
+               references: str | None = None, extra: str = "") -> bytes:
+    lines = [f"From: Dana <{sender}>", "To: support@example.com", f"Subject: {subject}",
+             "Date: Mon, 23 Nov 2026 08:00:00 +0000", f"Message-ID: <{message_id}>"]
+    if in_reply_to:
+        lines.append(f"In-Reply-To: <{in_reply_to}>")
+    if references:
+        lines.append(f"References: {references}")
+    if extra:
+        lines.append(extra)
+    lines += ["MIME-Version: 1.0", 'Content-Type: text/plain; charset="utf-8"', "", body, ""]
+    return "\r\n".join(lines).encode()
