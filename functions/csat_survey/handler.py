@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from helpdesk.entrypoints import bus_event, sqs_batch
-from helpdesk.observability import count, entrypoint
+from helpdesk.observability import count, entrypoint, logger, ticket_context
 
 
 def _one(body: dict[str, Any]) -> None:
@@ -13,7 +13,8 @@ def _one(body: dict[str, Any]) -> None:
     from helpdesk.services.surveys import schedule
 
     _, detail = bus_event(body)
-    schedule(container(), detail)
+    scheduled = schedule(container(), detail)
+    logger().info("survey scheduled" if scheduled else "no survey to schedule")
 
 
 @entrypoint("csat_survey")
@@ -24,5 +25,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from helpdesk.services.surveys import send_due
 
     sent = send_due(container())
+    for survey in sent:
+        with ticket_context(survey.ticket_id):
+            logger().info("survey sent", extra={"recipient": survey.recipient})
     count("SurveysSent", len(sent))
     return {"surveys_sent": [s.ticket_id for s in sent]}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from helpdesk.entrypoints import bus_event, sqs_batch
-from helpdesk.observability import count, entrypoint
+from helpdesk.observability import count, entrypoint, logger
 
 
 def _one(body: dict[str, Any]) -> None:
@@ -14,6 +14,7 @@ def _one(body: dict[str, Any]) -> None:
 
     detail_type, detail = bus_event(body)
     result = deliver(container(), detail_type, detail)
+    logger().info("delivery", extra={"event": detail_type, "recipient": result.recipient, "skipped": result.skipped})
     count("EmailsSent", 1 if result.skipped is None else 0)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpdesk.observability import count, entrypoint
+from helpdesk.observability import count, entrypoint, logger, ticket_context
 
 
 @entrypoint("sla_escalation")
@@ -13,6 +13,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from helpdesk.services.sla_sweep import sweep
 
     report = sweep(container())
+    for ticket_id, metric in report.breaches:
+        with ticket_context(ticket_id):
+            logger().warning("SLA breach recorded and escalated", extra={"metric": metric})
     count("SlaBreaches", len(report.breaches))
     count("SlaTicketsRead", report.read)
     return {"read": report.read, "breaches": [{"ticket_id": t, "metric": m} for t, m in report.breaches]}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from helpdesk.entrypoints import sqs_batch
-from helpdesk.observability import bind_ticket, count, entrypoint
+from helpdesk.observability import bind_ticket, count, entrypoint, logger
 
 
 def _one(body: dict[str, Any]) -> None:
@@ -14,6 +14,8 @@ def _one(body: dict[str, Any]) -> None:
 
     outcome = create_from_email(container(), body)
     bind_ticket(outcome.ticket_id)
+    logger().info("inbound mail handled", extra={"ticket_created": outcome.created, "duplicate": outcome.duplicate,
+                                                 "follow_up_of": outcome.follow_up_of})
     if outcome.created:
         count("TicketsCreated")
 

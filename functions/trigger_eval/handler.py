@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from helpdesk.entrypoints import bus_event, sqs_batch
-from helpdesk.observability import count, entrypoint
+from helpdesk.observability import count, entrypoint, logger
 
 
 def _one(body: dict[str, Any]) -> None:
@@ -14,6 +14,8 @@ def _one(body: dict[str, Any]) -> None:
 
     _, detail = bus_event(body)
     result = evaluate(container(), detail)
+    logger().info("triggers evaluated", extra={"event_id": detail.get("event_id"), "fired": result.fired,
+                                               "skipped": result.skipped})
     count("TriggersFired", len(result.fired))
 
 

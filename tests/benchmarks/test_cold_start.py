@@ -24,8 +24,11 @@ HANDLERS = {
     "csat_survey": ("functions/csat_survey/handler.py", "handler"),
     "notify": ("functions/notify/handler.py", "handler"),
 }
-# What the first invocation imports on top of the handler (adapters, boto3, PynamoDB, one client):
-FIRST_CALL = ("import helpdesk.bootstrap as b, helpdesk.adapters.dynamo.repositories, helpdesk.adapters.messaging;"
+# Reported, not asserted: what the first invocation imports on top of the handler (Powertools logger, metrics and
+# batch, the adapters, boto3, PynamoDB, one client).
+FIRST_CALL = ("from aws_lambda_powertools import Logger, Metrics;"
+              "from aws_lambda_powertools.utilities.batch import BatchProcessor, process_partial_response;"
+              "import helpdesk.bootstrap as b, helpdesk.adapters.dynamo.repositories, helpdesk.adapters.messaging;"
               "import helpdesk.services.inbound_email, helpdesk.services.trigger_evaluation;"
               "from helpdesk.adapters.aws import client; client('sqs', 'us-east-1')")
 

@@ -59,3 +59,23 @@ def test_csat_survey_reports_a_failed_record_and_processes_the_rest(pipeline: Pi
     assert response == {"batchItemFailures": [{"itemIdentifier": "for-a-missing-ticket"}]}
     ticket = pipeline.deps().tickets.get(1)
     assert ticket.satisfaction.survey_due_at is not None
+
+
+def test_every_log_line_about_a_record_carries_its_ticket_id(pipeline: Pipeline) -> None:
+    import io
+
+    from helpdesk.observability import logger
+
+    handler = logger().registered_handler
+    buffer = io.StringIO()
+    previous = handler.setStream(buffer)
+    try:
+        pipeline.json("POST", "/api/v2/triggers.json", json.loads(sample("api_trigger_acknowledge.json")), expect=201)
+        pipeline.email(sample("email_order_refund.eml"))
+        pipeline.dispatcher.drain()
+    finally:
+        handler.setStream(previous)
+    lines = [json.loads(line) for line in buffer.getvalue().splitlines() if line.startswith("{")]
+    about_records = [line for line in lines if line.get("function") in ("ticket_create", "trigger_eval", "notify")]
+    assert {line["message"] for line in about_records} >= {"inbound mail handled", "triggers evaluated", "delivery"}
+    assert all(line.get("ticket_id") == 1 for line in about_records), about_records
