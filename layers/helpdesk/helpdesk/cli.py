@@ -24,6 +24,10 @@ def _local(args: argparse.Namespace) -> int:
         login = f"{runtime.admin_email}/token:{runtime.admin_token}"
         print(f"  try:   curl -u '{login}' {runtime.api_url}/api/v2/tickets.json")
         print(f"  mail sent by the product is written to {outbox}")
+        credentials = runtime.inbound_credentials()
+        print(f"  inbound webhooks: {runtime.api_url}/inbound/sendgrid (basic {credentials.basic('sendgrid')}), "
+              f"/inbound/postmark (basic {credentials.basic('postmark')}), /inbound/mailgun (signing key in "
+              f"the secret {runtime.stack.env.get('INBOUND_SECRET_ARN', '?')})")
         print("  advance the clock: curl -X POST -d '{\"minutes\": 60}' " + f"{runtime.api_url}/_local/clock/advance")
         print("Ctrl-C stops it.", flush=True)
         runtime._stop.wait()
@@ -60,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     local.add_argument("--demo", action="store_true", help="replay events/ and print what happened")
     local.add_argument("--json", action="store_true", help="with --demo: print one JSON object")
     local.set_defaults(run=_local)
+    from helpdesk.email_cli import register as register_email
+
+    register_email(commands)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import email.errors
+import functools
 import hashlib
+import mimetypes
 import re
 from dataclasses import dataclass, field
 from email.message import Message
@@ -12,6 +14,8 @@ from email.policy import compat32
 from helpdesk.channels.email.charsets import decode_bytes, unescape_surrogates
 from helpdesk.channels.email.headers import HeaderMap, decode_words, first_message_id
 from helpdesk.channels.email.message import Attachment
+from helpdesk.channels.email.tnef import is_tnef, tnef_files
+from helpdesk.channels.email.uuencode import extract_uuencoded
 
 # what a broken part can make the email package raise; such a part degrades to raw bytes
 PART_ERRORS = (
@@ -80,9 +84,18 @@ def _visit(part: Message, bodies: Bodies, depth: int) -> None:
                     _visit(sub, bodies, depth + 1)
         elif content_type in ("text/plain", "text/html") and not _is_attachment(part):
             text = decode_bytes(_payload_bytes(part), _charset(part))
+            if content_type == "text/plain":
+                text, files = extract_uuencoded(text)
+                for uu_file in files:
+                    bodies.attachments.append(_file_attachment(len(bodies.attachments) + 1, uu_file.name, uu_file.data))
             (bodies.text_parts if content_type == "text/plain" else bodies.html_parts).append(text)
         else:
-            bodies.attachments.append(_attachment(part, len(bodies.attachments) + 1, _payload_bytes(part)))
+            attachment = _attachment(part, len(bodies.attachments) + 1, _payload_bytes(part))
+            bodies.attachments.append(attachment)
+            if is_tnef(attachment.filename, attachment.content_type):  # the .dat stays; its files are added
+                for tnef_file in tnef_files(attachment.data):
+                    bodies.attachments.append(
+                        _file_attachment(len(bodies.attachments) + 1, tnef_file.name, tnef_file.data))
     except PART_ERRORS:
         raw = str(part.get_payload()).encode("utf-8", errors="surrogateescape")
         bodies.attachments.append(_fallback_attachment(len(bodies.attachments) + 1, raw))
@@ -146,6 +159,35 @@ def _fallback_attachment(number: int, data: bytes) -> Attachment:
         content_id=None,
         data=data,
     )
+
+
+def _file_attachment(number: int, name: str, data: bytes) -> Attachment:
+    """A file found inside a part (uuencoded text, TNEF): its type is guessed from its name."""
+    name = _clean_name(name)
+    content_type = guess_type(name)
+    return Attachment(
+        filename=name or f"attachment-{number}{_EXTENSIONS.get(content_type, '.bin')}",
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        inline=False,
+        content_id=None,
+        data=data,
+    )
+
+
+def guess_type(name: str) -> str:
+    """The content type a file name implies (the same on every machine), application/octet-stream when unknown."""
+    guessed, _ = _mime_types().guess_type(name, strict=False)
+    if guessed:
+        return guessed
+    extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    return next((t for t, ext in _EXTENSIONS.items() if ext == extension), "application/octet-stream")
+
+
+@functools.lru_cache(maxsize=1)
+def _mime_types() -> mimetypes.MimeTypes:
+    return mimetypes.MimeTypes()  # Python's own table, not the machine's /etc/mime.types
 
 
 def _filename(part: Message) -> str:
