@@ -46,11 +46,14 @@ def pipeline(aws_credentials: None, translated_template: dict[str, Any],
         for name, value in stack.env.items():
             monkeypatch.setenv(name, value)
         monkeypatch.setenv("PUBLIC_API_URL", "https://helpdesk.test")
+        for spec in stack.functions.values():  # as the local stack does: links point at the API we serve
+            if "PUBLIC_API_URL" in spec.env:
+                spec.env["PUBLIC_API_URL"] = "https://helpdesk.test"
         clock = FixedClock(START)
         bootstrap.set_clock(clock)
         bootstrap.reset()
         sqs = boto3.client("sqs", region_name="us-east-1")
-        dispatcher = Dispatcher(ROOT, stack, sqs, clock, "us-east-1")
+        dispatcher = Dispatcher(ROOT, stack, sqs, clock, "us-east-1", isolate_env=True)
         create_admin(bootstrap.container(), ADMIN_EMAIL, "Admin", ADMIN_TOKEN)
         with Client(app) as client:
             yield Pipeline(stack, dispatcher, clock, client, sqs)

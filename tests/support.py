@@ -38,9 +38,13 @@ class Pipeline:
         return container()
 
     def call(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
+        """A request to the API, run with only ApiFunction's variables of the template (as in Lambda)."""
+        from helpdesk.local.dispatcher import function_environment
+
         data = body if isinstance(body, bytes | str) or body is None else json.dumps(body)
         send = getattr(self.api.http, method.lower())
-        return send(path, headers=self.auth if headers is None else headers, body=data)
+        with function_environment(self.stack, self.stack.functions["ApiFunction"]):
+            return send(path, headers=self.auth if headers is None else headers, body=data)
 
     def json(self, method: str, path: str, body: Any = None, expect: int = 200) -> Any:
         response = self.call(method, path, body)
@@ -49,7 +53,7 @@ class Pipeline:
 
     def email(self, raw: bytes) -> Any:
         headers = {**self.auth, "Content-Type": "message/rfc822"}
-        response = self.api.http.post("/inbound/email/raw", headers=headers, body=raw)
+        response = self.call("POST", "/inbound/email/raw", raw, headers)
         assert response.status_code == 202, response.body
         return json.loads(response.body)
 

@@ -25,6 +25,7 @@ FUNCTIONS = {
     "SlaEscalationFunction": "functions/sla_escalation/",
 }
 SQS_FED = {
+    "EmailIngestFunction": "SesInboundQueue",
     "TicketCreateFunction": "InboundQueue",
     "TriggerEvalFunction": "TriggerQueue",
     "NotifyFunction": "NotifyQueue",
@@ -47,7 +48,17 @@ API_ROUTES = {
     ("POST", "/api/v2/slas/policies.json"),
     ("GET", "/api/v2/slas/policies"),
     ("POST", "/api/v2/slas/policies"),
+    ("POST", "/api/v2/uploads.json"),
+    ("POST", "/api/v2/uploads"),
+    ("GET", "/api/v2/recipient_addresses.json"),
+    ("POST", "/api/v2/recipient_addresses.json"),
+    ("GET", "/api/v2/recipient_addresses"),
+    ("POST", "/api/v2/recipient_addresses"),
     ("POST", "/inbound/email/raw"),
+    ("POST", "/inbound/sendgrid"),
+    ("POST", "/inbound/mailgun"),
+    ("POST", "/inbound/mailgun/mime"),
+    ("POST", "/inbound/postmark"),
     ("GET", "/surveys/{token}"),
     ("POST", "/surveys/{token}"),
 }
@@ -200,9 +211,10 @@ def test_function_environments(sam: Template) -> None:
         k: set(v["Properties"].get("Environment", {}).get("Variables", {}))
         for k, v in of_type(sam, "AWS::Serverless::Function").items()
     }
-    assert env["ApiFunction"] == {"INBOUND_QUEUE_URL", "RAW_MAIL_BUCKET", "SURVEY_SECRET_ARN"}
+    assert env["ApiFunction"] == {"INBOUND_QUEUE_URL", "RAW_MAIL_BUCKET", "SURVEY_SECRET_ARN", "INBOUND_SECRET_ARN"}
     assert env["EmailIngestFunction"] == {"INBOUND_QUEUE_URL", "RAW_MAIL_BUCKET"}
-    assert env["NotifyFunction"] == {"PUBLIC_API_URL", "RAW_MAIL_BUCKET"}
+    assert env["TicketCreateFunction"] == {"RAW_MAIL_BUCKET"}
+    assert env["NotifyFunction"] == {"PUBLIC_API_URL", "RAW_MAIL_BUCKET", "REPLY_QUOTE_HISTORY"}
     assert env["CsatSurveyFunction"] == {"SURVEY_DELAY_MINUTES", "SURVEY_SECRET_ARN", "PUBLIC_API_URL"}
 
 
@@ -243,6 +255,10 @@ def test_outputs(sam: Template) -> None:
         "RulesTableName",
         "RawMailBucketName",
         "InboundQueueUrl",
+        "SendgridInboundUrl",
+        "MailgunInboundUrl",
+        "PostmarkInboundUrl",
+        "InboundProviderSecretArn",
     }
 
 
@@ -282,6 +298,7 @@ def redrive_problems(template: Template) -> list[str]:
 def test_every_queue_redrives_to_a_dead_letter_queue(cfn: Template) -> None:
     assert redrive_problems(cfn) == []
     assert dead_letter_queues(cfn) == {
+        "SesInboundDeadLetterQueue",
         "InboundDeadLetterQueue",
         "TriggerDeadLetterQueue",
         "NotifyDeadLetterQueue",
@@ -473,16 +490,22 @@ def test_schedules(sam: Template, cfn: Template) -> None:
 
 
 def test_raw_mail_reaches_email_ingest(sam: Template) -> None:
+    """SES stores the mail in S3 and notifies (with its verdicts) through SNS, subscribed by an SQS queue."""
     events = list(props(sam, "EmailIngestFunction")["Events"].values())
-    assert len(events) == 1 and events[0]["Type"] == "S3"
-    s3 = events[0]["Properties"]
-    assert s3["Bucket"] == {"Ref": "RawMailBucket"}
-    assert s3["Events"] == "s3:ObjectCreated:*"
-    assert s3["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "inbound/ses/"}]
+    assert len(events) == 1 and events[0]["Type"] == "SQS"
+    assert events[0]["Properties"]["Queue"] == {"Fn::GetAtt": ["SesInboundQueue", "Arn"]}
     rule = sam["Resources"]["InboundReceiptRule"]
-    assert rule["DependsOn"] == "RawMailBucketPolicy"
+    assert rule["DependsOn"] == ["RawMailBucketPolicy", "SesInboundTopicPolicy"]
     actions = rule["Properties"]["Rule"]["Actions"]
-    assert actions == [{"S3Action": {"BucketName": {"Ref": "RawMailBucket"}, "ObjectKeyPrefix": "inbound/ses/"}}]
+    assert actions == [{"S3Action": {"BucketName": {"Ref": "RawMailBucket"}, "ObjectKeyPrefix": "inbound/ses/",
+                                     "TopicArn": {"Ref": "SesInboundTopic"}}}]
+    subscription = props(sam, "SesInboundSubscription")
+    assert subscription["Protocol"] == "sqs"
+    assert subscription["Endpoint"] == {"Fn::GetAtt": ["SesInboundQueue", "Arn"]}
+    topic_policy = props(sam, "SesInboundTopicPolicy")["PolicyDocument"]["Statement"]
+    assert all(s["Principal"] == {"Service": "ses.amazonaws.com"} and "Condition" in s for s in topic_policy)
+    queue_policy = props(sam, "SesInboundQueuePolicy")["PolicyDocument"]["Statement"]
+    assert queue_policy[0]["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Ref": "SesInboundTopic"}}}
     assert rule["Properties"]["Rule"]["ScanEnabled"] is True
     statements = props(sam, "RawMailBucketPolicy")["PolicyDocument"]["Statement"]
     ses = [s for s in statements if s.get("Principal") == {"Service": "ses.amazonaws.com"}]
@@ -508,7 +531,12 @@ def api_events(sam: Template) -> set[tuple[str, str]]:
 
 def test_api_events_match_the_route_contract(sam: Template) -> None:
     assert api_events(sam) == API_ROUTES
-    assert props(sam, "HelpdeskApi")["BinaryMediaTypes"] == ["message~1rfc822", "multipart~1form-data"]
+    binary = {t.replace("~1", "/") for t in props(sam, "HelpdeskApi")["BinaryMediaTypes"]}
+    from helpdesk.api.app import RAW_MAIL, UPLOAD_TYPES
+
+    bodies = {"message/rfc822", "multipart/form-data", *UPLOAD_TYPES, *RAW_MAIL} - {"text/plain", "text/csv"}
+    uncovered = {t for t in bodies if t not in binary and f"{t.split('/')[0]}/*" not in binary}
+    assert uncovered == set(), f"request bodies API Gateway would mangle as text: {uncovered}"
 
 
 def test_api_events_match_chalice_routes(sam: Template) -> None:

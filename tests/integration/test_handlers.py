@@ -15,31 +15,59 @@ def _handler(p: Pipeline, logical_id: str) -> Any:
     return load_handler(ROOT, p.stack.functions[logical_id])
 
 
-def test_email_ingest_reads_what_ses_wrote_to_s3_and_queues_it(pipeline: Pipeline) -> None:
-    event = json.loads((EVENTS / "s3_ses_inbound.json").read_text())
-    record = event["Records"][0]["s3"]
-    bucket = pipeline.stack.env["RAW_MAIL_BUCKET"]
-    record["bucket"]["name"] = bucket
-    boto3.client("s3", region_name="us-east-1").put_object(
-        Bucket=bucket, Key=record["object"]["key"], Body=sample("email_invoice_question.eml"))
-    result = _handler(pipeline, "EmailIngestFunction")(event, None)
-    assert result == {"queued": 1}
+def _ses_event(key: str, **verdicts: str) -> dict[str, Any]:
+    event = json.loads((EVENTS / "sqs_ses_receipt_s3.json").read_text())
+    envelope = json.loads(event["Records"][0]["body"])
+    notification = json.loads(envelope["Message"])
+    notification["receipt"]["action"]["objectKey"] = key
+    for name, status in verdicts.items():
+        notification["receipt"][f"{name}Verdict"] = {"status": status}
+    envelope["Message"] = json.dumps(notification)
+    event["Records"][0]["body"] = json.dumps(envelope)
+    return dict(event)
+
+
+def _store(p: Pipeline, key: str, raw: bytes) -> None:
+    boto3.client("s3", region_name="us-east-1").put_object(Bucket=p.stack.env["RAW_MAIL_BUCKET"], Key=key, Body=raw)
+
+
+def test_email_ingest_takes_the_ses_notification_and_the_mail_ses_stored(pipeline: Pipeline) -> None:
+    _store(pipeline, "inbound/ses/one", sample("email_invoice_question.eml"))
+    result = _handler(pipeline, "EmailIngestFunction")(_ses_event("inbound/ses/one"), None)
+    assert result == {"batchItemFailures": []}
     pipeline.dispatcher.drain()
     [ticket] = pipeline.json("GET", "/api/v2/tickets.json")["tickets"]
     assert ticket["subject"] == "Invoice address for November"
     [comment] = pipeline.json("GET", f"/api/v2/tickets/{ticket['id']}/comments.json")["comments"]
-    assert comment["attachments"][0]["filename"] == "new-address.txt"
+    attachment = comment["attachments"][0]
+    assert attachment["filename"] == "new-address.txt" and attachment["key"].startswith("attachments/")
+    stored = boto3.client("s3", region_name="us-east-1").get_object(
+        Bucket=pipeline.stack.env["RAW_MAIL_BUCKET"], Key=attachment["key"])["Body"].read()
+    assert b"Rue de la Paix" in stored  # attachments live in S3; the comment holds a reference
+
+
+def test_spam_or_virus_verdicts_are_quarantined_not_ticketed(pipeline: Pipeline) -> None:
+    _store(pipeline, "inbound/ses/spam", sample("email_invoice_question.eml"))
+    _handler(pipeline, "EmailIngestFunction")(_ses_event("inbound/ses/spam", spam="FAIL"), None)
+    pipeline.dispatcher.drain()
+    assert pipeline.json("GET", "/api/v2/tickets.json")["tickets"] == []
+    kept = boto3.client("s3", region_name="us-east-1").list_objects_v2(
+        Bucket=pipeline.stack.env["RAW_MAIL_BUCKET"], Prefix="quarantine/ses/")
+    assert kept["KeyCount"] == 1
+
+
+def test_a_broken_notification_is_reported_as_a_failed_record(pipeline: Pipeline) -> None:
+    event = _ses_event("inbound/ses/missing-object")
+    result = _handler(pipeline, "EmailIngestFunction")(event, None)
+    assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
 
 
 def test_email_ingest_drops_our_own_mail(pipeline: Pipeline) -> None:
-    bucket = pipeline.stack.env["RAW_MAIL_BUCKET"]
     raw = (b"From: Support <support@example.com>\r\nTo: x@customer.example\r\nSubject: loop\r\n"
            b"Message-ID: <loop@example.com>\r\nX-Helpdesk-Loop: example.com\r\n\r\nbody\r\n")
-    boto3.client("s3", region_name="us-east-1").put_object(Bucket=bucket, Key="inbound/ses/loop", Body=raw)
-    event = json.loads((EVENTS / "s3_ses_inbound.json").read_text())
-    event["Records"][0]["s3"]["bucket"]["name"] = bucket
-    event["Records"][0]["s3"]["object"]["key"] = "inbound/ses/loop"
-    assert _handler(pipeline, "EmailIngestFunction")(event, None) == {"queued": 0}
+    _store(pipeline, "inbound/ses/loop", raw)
+    _handler(pipeline, "EmailIngestFunction")(_ses_event("inbound/ses/loop"), None)
+    assert pipeline.messages("InboundQueue") == []
 
 
 def test_the_sla_handler_takes_the_scheduled_event(pipeline: Pipeline) -> None:

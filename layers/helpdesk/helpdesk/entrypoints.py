@@ -46,6 +46,7 @@ def sqs_batch(event: dict[str, Any], context: Any, handle: Callable[[dict[str, A
 
     processor = (SqsFifoPartialProcessor(skip_group_on_error=True) if fifo
                  else BatchProcessor(event_type=EventType.SQS))
+    processor.raise_on_entire_batch_failure = False  # report every failed record, even when all failed
     return dict(process_partial_response(event=event, record_handler=record_handler, processor=processor,
                                          context=context))
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -37,6 +39,21 @@ class LambdaContext:
         return 30_000
 
 
+@contextmanager
+def function_environment(stack: LocalStack, spec: FunctionSpec) -> Iterator[None]:
+    """Only this function's variables of the template (plus what is not the stack's, such as AWS credentials),
+    as in its own Lambda environment; restored afterwards. A variable the template forgot fails here."""
+    saved = dict(os.environ)
+    for key in stack.env:
+        os.environ.pop(key, None)
+    os.environ.update(spec.env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 def load_handler(root: Path, spec: FunctionSpec) -> Any:
     """Import functions/<dir>/<module>.py by file (no sys.path edits) and return the handler object."""
     module_name, _, attribute = spec.handler.rpartition(".")
@@ -58,7 +75,10 @@ class _Timer:
 
 
 class Dispatcher:
-    def __init__(self, root: Path, stack: LocalStack, sqs: Any, clock: AdvanceableClock, region: str) -> None:
+    def __init__(self, root: Path, stack: LocalStack, sqs: Any, clock: AdvanceableClock, region: str, *,
+                 isolate_env: bool = False) -> None:
+        self._stack = stack
+        self._isolate_env = isolate_env  # tests: each function sees only its own variables (single-threaded use)
         self._sqs = sqs
         self._clock = clock
         self._region = region
@@ -83,7 +103,10 @@ class Dispatcher:
 
     def _invoke(self, function: str, event: dict[str, Any]) -> Any:
         self.invocations[function] = self.invocations.get(function, 0) + 1
-        return self.handlers[function](event, LambdaContext(function))
+        scope = (function_environment(self._stack, self._stack.functions[function]) if self._isolate_env
+                 else nullcontext())
+        with scope:
+            return self.handlers[function](event, LambdaContext(function))
 
     def _record(self, url: str, message: dict[str, Any]) -> dict[str, Any]:
         name = url.rsplit("/", 1)[-1]

@@ -73,6 +73,7 @@ class FunctionSpec:
     schedules: list[Schedule] = field(default_factory=list)
     s3_sources: list[S3Source] = field(default_factory=list)
     serves_api: bool = False  # invoked by API Gateway (the Chalice app)
+    env: dict[str, str] = field(default_factory=dict)  # this function's own resolved variables (Globals included)
 
 
 @dataclass(frozen=True)
@@ -527,10 +528,11 @@ def _environment(
     functions: dict[str, FunctionSpec], resources: Mapping[str, Any], resolver: _Resolver
 ) -> dict[str, str]:
     env: dict[str, str] = {}
-    for logical_id in functions:
+    for logical_id, spec in functions.items():
         variables = resources[logical_id]["Properties"].get("Environment", {}).get("Variables", {})
         for key, value in resolver.resolve(variables).items():
             text = str(value)
+            spec.env[key] = text
             if env.get(key, text) != text:
                 raise UnsupportedTemplate(f"{key} differs between functions ({env[key]!r} vs {text!r})")
             env[key] = text

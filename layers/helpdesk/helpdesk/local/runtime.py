@@ -67,6 +67,11 @@ class LocalRuntime:
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def inbound_credentials(self) -> Any:
+        from helpdesk.bootstrap import container
+
+        return container().inbound_credentials
+
     def stop(self) -> None:
         self._stop.set()
         self._http.shutdown()
