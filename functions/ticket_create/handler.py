@@ -13,9 +13,11 @@ def _one(body: dict[str, Any]) -> None:
     from helpdesk.services.inbound_email import create_from_email
 
     outcome = create_from_email(container(), body)
-    bind_ticket(outcome.ticket_id)
+    if outcome.ticket_id is not None:
+        bind_ticket(outcome.ticket_id)
     logger().info("inbound mail handled", extra={"ticket_created": outcome.created, "duplicate": outcome.duplicate,
-                                                 "follow_up_of": outcome.follow_up_of})
+                                                 "follow_up_of": outcome.follow_up_of,
+                                                 "dropped": outcome.dropped})
     if outcome.created:
         count("TicketsCreated")
 

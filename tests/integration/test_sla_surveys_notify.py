@@ -150,7 +150,7 @@ def test_a_survey_is_sent_after_the_delay_and_a_bad_rating_reopens(pipeline: Pip
 
 @pytest.mark.parametrize("mangle", [lambda t: t[:-3] + "AAA", lambda t: "x" + t, lambda t: "garbage"])
 def test_a_forged_survey_link_is_refused(pipeline: Pipeline, mangle: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SURVEY_DELAY_MINUTES", "10")  # the parameter, read at invocation
+    pipeline.stack.functions["CsatSurveyFunction"].env["SURVEY_DELAY_MINUTES"] = "10"  # the template parameter
     _solve_first_ticket(pipeline)
     pipeline.dispatcher.advance(15)
     path = _survey_link(pipeline)
@@ -159,7 +159,7 @@ def test_a_forged_survey_link_is_refused(pipeline: Pipeline, mangle: Any, monkey
 
 
 def test_a_bad_score_gets_400(pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SURVEY_DELAY_MINUTES", "10")
+    pipeline.stack.functions["CsatSurveyFunction"].env["SURVEY_DELAY_MINUTES"] = "10"
     _solve_first_ticket(pipeline)
     pipeline.dispatcher.advance(15)
     path = _survey_link(pipeline)

@@ -14,10 +14,12 @@ from helpdesk.ports import (
     EventPublisher,
     InboundQueue,
     Mailer,
+    RateLimiter,
     RawMailStore,
     RuleRepository,
     SecretSource,
     TicketRepository,
+    UploadRegistry,
     UserRepository,
 )
 
@@ -94,6 +96,20 @@ class Container:
         return DynamoDeliveryLog(_CurrentClock())
 
     @cached_property
+    def rate_limiter(self) -> RateLimiter:
+        from helpdesk.adapters.delivery import DynamoRateLimiter
+
+        self._connection  # noqa: B018
+        return DynamoRateLimiter(_CurrentClock())
+
+    @cached_property
+    def uploads(self) -> UploadRegistry:
+        from helpdesk.adapters.delivery import DynamoUploadRegistry
+
+        self._connection  # noqa: B018
+        return DynamoUploadRegistry(_CurrentClock())
+
+    @cached_property
     def publisher(self) -> EventPublisher:
         from helpdesk.adapters.messaging import EventBridgePublisher
 
@@ -118,6 +134,13 @@ class Container:
 
         bucket = self.settings.require(self.settings.raw_mail_bucket, "RAW_MAIL_BUCKET")
         return S3RawMailStore(self._client("s3"), bucket)
+
+    @cached_property
+    def inbound_credentials(self) -> Any:
+        from helpdesk.adapters.messaging import InboundCredentials
+
+        arn = self.settings.require(self.settings.inbound_secret_arn, "INBOUND_SECRET_ARN")
+        return InboundCredentials(self._client("secretsmanager"), arn)
 
     @cached_property
     def secrets(self) -> SecretSource:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from helpdesk.domain.addresses import RecipientAddress
 from helpdesk.domain.events import DomainEvent
 from helpdesk.domain.sla import SlaPolicy
 from helpdesk.domain.tickets import Audit, Comment, Ticket
@@ -110,6 +111,12 @@ class RuleRepository(ABC):
     @abstractmethod
     def put_sla_policy(self, policy: SlaPolicy) -> None: ...
 
+    @abstractmethod
+    def recipient_addresses(self) -> list[RecipientAddress]: ...
+
+    @abstractmethod
+    def put_recipient_address(self, address: RecipientAddress) -> None: ...
+
 
 class EventPublisher(ABC):
     @abstractmethod
@@ -128,7 +135,7 @@ class Mailer(ABC):
 
 class RawMailStore(ABC):
     @abstractmethod
-    def put(self, key: str, data: bytes) -> str: ...
+    def put(self, key: str, data: bytes, content_type: str = "message/rfc822") -> str: ...
 
     @abstractmethod
     def get(self, key: str) -> bytes: ...
@@ -137,6 +144,23 @@ class RawMailStore(ABC):
 class SecretSource(ABC):
     @abstractmethod
     def survey_secret(self) -> bytes: ...
+
+
+class UploadRegistry(ABC):
+    """Zendesk-style upload tokens: a file stored in S3, attached to a comment by its token."""
+
+    @abstractmethod
+    def register(self, token: str, attachment: Mapping[str, Any]) -> None: ...
+
+    @abstractmethod
+    def lookup(self, token: str) -> Mapping[str, Any] | None: ...
+
+
+class RateLimiter(ABC):
+    """Counts events per key in fixed windows; says whether one more is allowed."""
+
+    @abstractmethod
+    def allow(self, key: str, limit: int, window_seconds: int) -> bool: ...
 
 
 class DeliveryLog(ABC):

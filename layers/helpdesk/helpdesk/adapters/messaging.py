@@ -62,12 +62,33 @@ class S3RawMailStore(RawMailStore):
         self._client = s3_client
         self._bucket = bucket
 
-    def put(self, key: str, data: bytes) -> str:
-        self._client.put_object(Bucket=self._bucket, Key=key, Body=data, ContentType="message/rfc822")
+    def put(self, key: str, data: bytes, content_type: str = "message/rfc822") -> str:
+        self._client.put_object(Bucket=self._bucket, Key=key, Body=data, ContentType=content_type)
         return key
 
     def get(self, key: str) -> bytes:
         return bytes(self._client.get_object(Bucket=self._bucket, Key=key)["Body"].read())
+
+
+class InboundCredentials:
+    """The inbound webhooks' credentials: a JSON secret, read on first use and cached for the container."""
+
+    def __init__(self, client: Any, secret_id: str) -> None:
+        self._client = client
+        self._id = secret_id
+        self._cached: dict[str, str] | None = None
+
+    def get(self) -> dict[str, str]:
+        if self._cached is None:
+            document = json.loads(self._client.get_secret_value(SecretId=self._id)["SecretString"])
+            self._cached = {str(k): str(v) for k, v in document.items()}
+        return self._cached
+
+    def basic(self, provider: str) -> str:
+        """``user:password`` for a provider posting with HTTP Basic; empty when it is not configured."""
+        values = self.get()
+        user, password = values.get(f"{provider}_user", ""), values.get("basic_auth_password", "")
+        return f"{user}:{password}" if user and password else ""
 
 
 class SecretsManagerSecret(SecretSource):

@@ -27,6 +27,8 @@ class Settings:
     survey_secret_arn: str | None = None
     survey_delay_minutes: int = 1440
     public_api_url: str | None = None
+    quote_history: bool = True
+    inbound_secret_arn: str | None = None
     region: str = "us-east-1"
     endpoint_url: str | None = None
 
@@ -48,6 +50,8 @@ class Settings:
             raw_mail_bucket=source.get("RAW_MAIL_BUCKET"), survey_secret_arn=source.get("SURVEY_SECRET_ARN"),
             survey_delay_minutes=int(source.get("SURVEY_DELAY_MINUTES", "1440")),
             public_api_url=source.get("PUBLIC_API_URL"),
+            quote_history=source.get("REPLY_QUOTE_HISTORY", "true").lower() != "false",
+            inbound_secret_arn=source.get("INBOUND_SECRET_ARN"),
             region=source.get("AWS_REGION") or source.get("AWS_DEFAULT_REGION") or "us-east-1",
             endpoint_url=source.get("AWS_ENDPOINT_URL"),
         )

@@ -10,12 +10,14 @@ from urllib.parse import parse_qs
 from chalice.app import Chalice, Request, Response
 
 from helpdesk.api.errors import mapped
+from helpdesk.api.inbound import inbound
 from helpdesk.api.survey_page import rated_page, survey_page
 from helpdesk.domain.errors import InvalidInput
 from helpdesk.domain.users import User
 
-app = Chalice(app_name="helpdesk")
-app.api.binary_types.append("message/rfc822")
+app = Chalice(app_name="helpdesk", configure_logs=False)  # logging is Powertools' (JSON), not a second handler
+app.api.binary_types.extend(["message/rfc822", "multipart/form-data"])
+app.register_blueprint(inbound)
 RAW_MAIL = ["message/rfc822", "application/octet-stream", "text/plain"]
 FORM = ["application/x-www-form-urlencoded", "application/json"]
 MAX_PER_PAGE = 100
@@ -142,6 +144,41 @@ def sla_policies() -> Any:
         return Response(body={"sla_policy": created.to_api()}, status_code=201)
     found = [p.to_api() for p in sorted(_deps().rules.sla_policies(), key=lambda p: (p.position, p.id))]
     return {"sla_policies": found, "next_page": None, "previous_page": None, "count": len(found)}
+
+
+UPLOAD_TYPES = ["application/binary", "application/octet-stream", "application/pdf", "image/png", "image/jpeg",
+                "image/gif", "text/plain", "text/csv", "application/zip"]
+app.api.binary_types.extend(t for t in UPLOAD_TYPES if t not in app.api.binary_types)
+
+
+@app.route("/api/v2/uploads.json", methods=["POST"], content_types=UPLOAD_TYPES)
+@app.route("/api/v2/uploads", methods=["POST"], content_types=UPLOAD_TYPES)
+@mapped
+def uploads() -> Any:
+    from helpdesk.services import api_tickets
+
+    _caller()
+    request = _request()
+    raw = request.raw_body or b""
+    data = raw if isinstance(raw, bytes) else str(raw).encode()
+    content_type = request.headers.get("content-type", "application/binary").split(";")[0].strip()
+    params: dict[str, str] = dict(request.query_params or {})
+    upload = api_tickets.create_upload(_deps(), params.get("filename", ""), content_type, data)
+    return Response(body={"upload": upload}, status_code=201)
+
+
+@app.route("/api/v2/recipient_addresses.json", methods=["GET", "POST"])
+@app.route("/api/v2/recipient_addresses", methods=["GET", "POST"])
+@mapped
+def recipient_addresses() -> Any:
+    from helpdesk.services import api_tickets
+
+    caller = _caller()
+    if _request().method == "POST":
+        created = api_tickets.create_recipient_address(_deps(), _json(), caller)
+        return Response(body={"recipient_address": created.to_api()}, status_code=201)
+    found = [a.to_api() for a in sorted(_deps().rules.recipient_addresses(), key=lambda a: a.id)]
+    return {"recipient_addresses": found, "next_page": None, "previous_page": None, "count": len(found)}
 
 
 @app.route("/inbound/email/raw", methods=["POST"], content_types=RAW_MAIL)

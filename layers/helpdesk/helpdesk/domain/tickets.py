@@ -87,6 +87,7 @@ class Ticket:
     first_reply_at: datetime | None = None
     solved_at: datetime | None = None
     follow_up_of: int | None = None
+    recipient: str | None = None  # the support address the ticket came in to (chooses brand, group, sender)
     comment_count: int = 0
     audit_count: int = 0
     version: int | None = None
@@ -120,6 +121,7 @@ class NewComment:
     full_body: str | None = None
     raw_key: str | None = None
     attachments: tuple[Mapping[str, Any], ...] = ()
+    automatic: bool = False  # an auto-reply, bounce or other machine mail: never answered, never reopens
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,7 @@ class Comment:
     raw_key: str | None = None
     attachments: tuple[Mapping[str, Any], ...] = ()
     delivery: Mapping[str, Any] | None = None
+    automatic: bool = False
 
 
 @dataclass(frozen=True)
@@ -219,7 +222,7 @@ def _check_status(old: str, new: str) -> None:
 
 
 def _implied_status(ticket: Ticket, actor: Actor, comment: NewComment | None) -> str | None:
-    if comment is None or not comment.public:
+    if comment is None or not comment.public or comment.automatic:
         return None
     if actor.type == "end-user" and ticket.status in ("pending", "hold", "solved"):
         return "open"
@@ -243,7 +246,7 @@ def _comment(ticket: Ticket, new: NewComment, now: datetime) -> Comment:
         id=ticket.comment_count, ticket_id=ticket.id, author_id=new.author_id, body=new.body,
         public=new.public, via=new.via, created_at=now, html_body=new.html_body,
         message_id=new.message_id, full_body=new.full_body, raw_key=new.raw_key,
-        attachments=new.attachments,
+        attachments=new.attachments, automatic=new.automatic,
     )
 
 

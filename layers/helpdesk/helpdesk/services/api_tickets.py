@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
 from helpdesk.bootstrap import Container
+from helpdesk.domain.addresses import RecipientAddress
 from helpdesk.domain.clock import iso
 from helpdesk.domain.errors import InvalidInput
 from helpdesk.domain.sla import SlaPolicy
@@ -23,6 +26,8 @@ from helpdesk.domain.users import User
 from helpdesk.services.auth import require_admin
 from helpdesk.services.common import commit, with_retries
 
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
 
 def ticket_to_api(ticket: Ticket) -> dict[str, Any]:
     sat = ticket.satisfaction
@@ -36,7 +41,7 @@ def ticket_to_api(ticket: Ticket) -> dict[str, Any]:
         "via": {"channel": ticket.via, "source": {"from": {}, "to": {}, "rel": None}},
         "custom_fields": [{"id": k, "value": v} for k, v in ticket.custom_fields.items()],
         "satisfaction_rating": {"score": sat.score, "comment": sat.comment or None},
-        "followup_source_id": ticket.follow_up_of, "is_public": True,
+        "followup_source_id": ticket.follow_up_of, "is_public": True, "recipient": ticket.recipient,
         "sla": {m: {"due_at": iso(t.due_at), "breached_at": iso(t.breached_at),
                     "fulfilled_at": iso(t.fulfilled_at)} for m, t in ticket.sla_targets.items()},
         "created_at": iso(ticket.created_at), "updated_at": iso(ticket.updated_at),
@@ -64,7 +69,39 @@ def _body(payload: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     return inner
 
 
-def _new_comment(data: Any, author: User, default_public: bool = True) -> NewComment | None:
+def create_upload(deps: Container, filename: str, content_type: str, data: bytes) -> dict[str, Any]:
+    """Store a file for a later comment (Zendesk's POST /api/v2/uploads); returns the upload with its token."""
+    name = filename.strip().replace("/", "_")[:200]
+    if not name:
+        raise InvalidInput("the filename query parameter is required")
+    if not data:
+        raise InvalidInput("the upload is empty")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InvalidInput(f"uploads are limited to {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+    token = secrets.token_urlsafe(18)
+    key = deps.raw_store.put(f"uploads/{token}/{name}", data, content_type)
+    attachment = {"filename": name, "content_type": content_type, "size": len(data),
+                  "sha256": hashlib.sha256(data).hexdigest(), "inline": False, "content_id": None, "key": key}
+    deps.uploads.register(token, attachment)
+    return {"token": token, "attachment": attachment, "attachments": [attachment]}
+
+
+def _attachments(deps: Container, tokens: Any) -> tuple[Mapping[str, Any], ...]:
+    if tokens is None:
+        return ()
+    if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
+        raise InvalidInput("comment.uploads must be a list of upload tokens")
+    found = []
+    for token in tokens:
+        attachment = deps.uploads.lookup(token)
+        if attachment is None:
+            raise InvalidInput(f"upload token {token!r} is unknown or expired")
+        found.append(attachment)
+    return tuple(found)
+
+
+def _new_comment(data: Any, author: User, default_public: bool = True,
+                 deps: Container | None = None) -> NewComment | None:
     if data is None:
         return None
     if isinstance(data, str):
@@ -74,8 +111,9 @@ def _new_comment(data: Any, author: User, default_public: bool = True) -> NewCom
     public = data.get("public", default_public)
     if not isinstance(public, bool):
         raise InvalidInput("comment.public must be true or false")
+    attachments = _attachments(deps, data.get("uploads")) if deps is not None else ()
     return NewComment(body=str(data.get("body") or data.get("html_body")), public=public, author_id=author.id,
-                      via="api", html_body=data.get("html_body"))
+                      via="api", html_body=data.get("html_body"), attachments=attachments)
 
 
 def _fields(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -84,7 +122,7 @@ def _fields(data: Mapping[str, Any]) -> dict[str, Any]:
 
 def create_ticket(deps: Container, payload: Mapping[str, Any], caller: User) -> Ticket:
     data = _body(payload, "ticket")
-    comment = _new_comment(data.get("comment") or data.get("description"), caller)
+    comment = _new_comment(data.get("comment") or data.get("description"), caller, deps=deps)
     if comment is None:
         raise InvalidInput("ticket.comment.body is required")
     requester = caller
@@ -106,7 +144,7 @@ def update_ticket(deps: Container, ticket_id: int, payload: Mapping[str, Any], c
     def attempt() -> Ticket:
         ticket = deps.tickets.get(ticket_id)
         update = change_ticket(ticket, actor=_actor(caller), via="api", now=deps.clock.now(),
-                               fields=_fields(data), comment=_new_comment(data.get("comment"), caller))
+                               fields=_fields(data), comment=_new_comment(data.get("comment"), caller, deps=deps))
         commit(deps, update)
         return update.ticket
 
@@ -122,6 +160,14 @@ def create_trigger(deps: Container, payload: Mapping[str, Any], caller: User) ->
         trigger = Trigger(**{**trigger.__dict__, "position": max((t.position for t in existing), default=0) + 1})
     deps.rules.put_trigger(trigger)
     return trigger
+
+
+def create_recipient_address(deps: Container, payload: Mapping[str, Any], caller: User) -> RecipientAddress:
+    require_admin(caller)
+    address = RecipientAddress.from_api(_body(payload, "recipient_address"),
+                                        id=deps.rules.allocate_id("recipient_address"))
+    deps.rules.put_recipient_address(address)
+    return address
 
 
 def create_sla_policy(deps: Container, payload: Mapping[str, Any], caller: User) -> SlaPolicy:

@@ -1,23 +1,35 @@
-"""Inbound email: raw MIME is stored and queued (email_ingest), then becomes a ticket or a comment
-on the right ticket (ticket_create), exactly once per Message-ID."""
+"""Inbound email: a verified delivery is stored and queued (api, email_ingest), then becomes a ticket or a
+comment on the right ticket (ticket_create), exactly once per Message-ID.
+
+Automatic mail (auto-replies, bounces) is recorded but never answered and never opens a ticket; a bounce is
+attached to the ticket whose mail bounced. Mail that fails DMARC (or SPF and DKIM) is never threaded into an
+existing ticket: it opens a new one tagged ``suspicious``. Spam or virus verdicts are quarantined in S3.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from helpdesk.bootstrap import Container
-from helpdesk.channels.email.compose import subject_ticket_token, ticket_id_from_message_id
 from helpdesk.channels.email.message import ParsedEmail
 from helpdesk.channels.email.parse import parse_email
-from helpdesk.domain.errors import InvalidInput, TicketNotFound
+from helpdesk.channels.email.providers.delivery import InboundDelivery
+from helpdesk.domain.addresses import RecipientAddress, is_ours, route
+from helpdesk.domain.errors import InvalidInput
 from helpdesk.domain.events import DomainEvent
-from helpdesk.domain.tickets import Actor, NewComment, Ticket, change_ticket, open_ticket
+from helpdesk.domain.tickets import Actor, NewComment, change_ticket, open_ticket
 from helpdesk.domain.users import User
+from helpdesk.services.bounces import attach_bounce
 from helpdesk.services.common import commit, with_retries
+from helpdesk.services.email_threading import find_ticket
 
 RAW_PREFIX = "inbound/"
+QUARANTINE_PREFIX = "quarantine/"
+ATTACHMENT_PREFIX = "attachments/"
+SUSPICIOUS_TAG = "suspicious"
 
 
 @dataclass(frozen=True)
@@ -29,10 +41,11 @@ class Queued:
 
 @dataclass(frozen=True)
 class Outcome:
-    ticket_id: int
+    ticket_id: int | None
     created: bool
     duplicate: bool
     follow_up_of: int | None = None
+    dropped: str | None = None
 
 
 def thread_key(mail: ParsedEmail) -> str:
@@ -41,62 +54,64 @@ def thread_key(mail: ParsedEmail) -> str:
     return hashlib.sha256(root.encode()).hexdigest()
 
 
-def queue_raw_email(deps: Container, raw: bytes, *, source: str, raw_key: str | None = None) -> Queued:
-    """Store the raw mail (unless the provider already did) and queue it for ticket creation."""
-    if not raw.strip():
+def accept_delivery(deps: Container, delivery: InboundDelivery, *, raw_key: str | None = None) -> Queued:
+    """Store the raw mail (unless the provider already did) and queue it; loops dropped, spam quarantined."""
+    if not delivery.raw.strip():
         raise InvalidInput("the message is empty")
-    mail = parse_email(raw)
-    if mail.loop_marker is not None or (mail.from_ and mail.from_.address == deps.settings.sender_address.lower()):
+    mail = parse_email(delivery.raw)
+    sender = mail.from_.address if mail.from_ else ""
+    addresses = deps.rules.recipient_addresses()
+    if mail.loop_marker is not None or (sender and is_ours(addresses, deps.settings.sender_address, sender)):
         return Queued(mail.message_id, raw_key or "", dropped="our own mail came back (loop)")
+    digest = hashlib.sha256(delivery.raw).hexdigest()
+    if delivery.quarantine_reason is not None:
+        kept = deps.raw_store.put(f"{QUARANTINE_PREFIX}{delivery.provider}/{digest}.eml", delivery.raw)
+        return Queued(mail.message_id, kept, dropped=f"quarantined: {delivery.quarantine_reason} verdict FAIL")
     if raw_key is None:
-        digest = hashlib.sha256(raw).hexdigest()
-        raw_key = deps.raw_store.put(f"{RAW_PREFIX}{source}/{digest}.eml", raw)
-    deps.inbound_queue.send({"raw_key": raw_key, "message_id": mail.message_id, "source": source},
-                            group_id=thread_key(mail),
+        raw_key = deps.raw_store.put(f"{RAW_PREFIX}{delivery.provider}/{digest}.eml", delivery.raw)
+    body = {"raw_key": raw_key, "message_id": mail.message_id, "source": delivery.provider,
+            "verdicts": dict(delivery.verdicts), "recipients": list(delivery.recipients)}
+    deps.inbound_queue.send(body, group_id=thread_key(mail),
                             dedup_id=hashlib.sha256(mail.message_id.encode()).hexdigest())
     return Queued(mail.message_id, raw_key)
 
 
-def _find_ticket(deps: Container, mail: ParsedEmail, sender: User) -> Ticket | None:
-    """Threading in product.md's order: our token, stored Message-IDs, then a subject token from a participant."""
-    domain = deps.settings.mail_domain
-    for candidate in [mail.in_reply_to, *reversed(mail.references)]:
-        if candidate:
-            token = ticket_id_from_message_id(candidate, domain)
-            if token is not None:
-                return _maybe(deps, token)
-    known = deps.tickets.ticket_for_message_ids([m for m in [*mail.references, mail.in_reply_to] if m])
-    if known is not None:
-        return _maybe(deps, known)
-    token = subject_ticket_token(mail.subject)
-    if token is not None:
-        ticket = _maybe(deps, token)
-        participant = ticket is not None and (
-            sender.id in (ticket.requester_id, ticket.assignee_id, *ticket.collaborator_ids)
-            or sender.role in ("agent", "admin"))
-        if participant:
-            return ticket
-    return None
+def queue_raw_email(deps: Container, raw: bytes, *, source: str, raw_key: str | None = None) -> Queued:
+    """Raw ``message/rfc822`` mail (the local stack's channel, replays)."""
+    return accept_delivery(deps, InboundDelivery(provider=source, raw=raw, recipients=[], verdicts={}),
+                           raw_key=raw_key)
 
 
-def _maybe(deps: Container, ticket_id: int) -> Ticket | None:
-    try:
-        return deps.tickets.get(ticket_id)
-    except TicketNotFound:
-        return None
+def _spoofed(verdicts: Mapping[str, Any]) -> bool:
+    def failed(name: str) -> bool:
+        return str(verdicts.get(name, "")).upper() == "FAIL"
+
+    return failed("dmarc") or (failed("spf") and failed("dkim"))
 
 
-def _comment(mail: ParsedEmail, author: User, raw_key: str) -> NewComment:
-    body = mail.reply_text.strip() or mail.text.strip() or "(empty message)"
-    attachments = tuple(
-        {"filename": a.filename, "content_type": a.content_type, "size": a.size, "sha256": a.sha256,
-         "inline": a.inline, "content_id": a.content_id} for a in mail.attachments)
-    return NewComment(body=body, public=True, author_id=author.id, via="email", html_body=mail.html,
-                      message_id=mail.message_id, full_body=mail.text, raw_key=raw_key, attachments=attachments)
+def _store_attachments(deps: Container, mail: ParsedEmail) -> tuple[Mapping[str, Any], ...]:
+    kept = []
+    for part in mail.attachments:
+        key = deps.raw_store.put(f"{ATTACHMENT_PREFIX}{part.sha256}", part.data, part.content_type)
+        kept.append({"filename": part.filename, "content_type": part.content_type, "size": part.size,
+                     "sha256": part.sha256, "inline": part.inline, "content_id": part.content_id, "key": key})
+    return tuple(kept)
 
 
 def _actor(user: User) -> Actor:
     return Actor("admin" if user.role == "admin" else "agent" if user.role == "agent" else "end-user", user.id)
+
+
+@dataclass(frozen=True)
+class _Inbound:
+    mail: ParsedEmail
+    sender: User
+    raw_key: str
+    key: str
+    spoofed: bool
+    address: RecipientAddress | None
+    cc_ids: list[int]
+    attachments: tuple[Mapping[str, Any], ...]
 
 
 def create_from_email(deps: Container, body: dict[str, Any]) -> Outcome:
@@ -110,29 +125,62 @@ def create_from_email(deps: Container, body: dict[str, Any]) -> Outcome:
     if stored is not None:  # a redelivery: publish again what the first delivery produced
         deps.publisher.publish(stored)
         return Outcome(_ticket_of(stored), created=False, duplicate=True)
+    if mail.kind == "bounce":
+        ticket_id = attach_bounce(deps, mail, raw_key, key)
+        return Outcome(ticket_id, created=False, duplicate=False,
+                       dropped=None if ticket_id else "a bounce of no ticket's mail")
     if mail.from_ is None:
         raise InvalidInput("the message has no sender address")
+    addresses = deps.rules.recipient_addresses()
+    candidates = [*(body.get("recipients") or []), *(a.address for a in [*mail.to, *mail.cc])]
     sender = deps.users.ensure(mail.from_.address, mail.from_.name)
-    return with_retries(lambda: _write(deps, mail, sender, raw_key, key))
+    inbound = _Inbound(mail, sender, raw_key, key, _spoofed(body.get("verdicts") or {}), route(addresses, candidates),
+                       _cc_users(deps, mail, sender, addresses), _store_attachments(deps, mail))
+    return with_retries(lambda: _write(deps, inbound))
 
 
-def _ticket_of(events: list[DomainEvent]) -> int:
-    return next((e.ticket_id for e in events if e.ticket_id is not None), 0)
+def _cc_users(deps: Container, mail: ParsedEmail, sender: User, addresses: Sequence[RecipientAddress]) -> list[int]:
+    ids = []
+    for cc in mail.cc:
+        if cc.address and cc.address != sender.email and not is_ours(addresses, deps.settings.sender_address,
+                                                                      cc.address):
+            ids.append(deps.users.ensure(cc.address, cc.name).id)
+    return ids
 
 
-def _write(deps: Container, mail: ParsedEmail, sender: User, raw_key: str, key: str) -> Outcome:
+def _ticket_of(events: Sequence[DomainEvent]) -> int | None:
+    return next((e.ticket_id for e in events if e.ticket_id is not None), None)
+
+
+def _write(deps: Container, inbound: _Inbound) -> Outcome:
+    mail, sender = inbound.mail, inbound.sender
     now = deps.clock.now()
-    actor = _actor(sender)
-    comment = _comment(mail, sender, raw_key)
-    existing = _find_ticket(deps, mail, sender)
-    follow_up_of = None
+    automatic = mail.auto_submitted or mail.kind == "auto_reply"
+    existing = None if inbound.spoofed else find_ticket(deps, mail, sender)
+    if existing is None and automatic:
+        deps.tickets.record_operation(inbound.key, [])
+        return Outcome(None, created=False, duplicate=False, dropped="automatic mail that belongs to no ticket")
+    comment = NewComment(
+        body=mail.reply_text.strip() or mail.text.strip() or "(empty message)", public=not automatic,
+        author_id=sender.id, via="email", html_body=mail.html, message_id=mail.message_id, full_body=mail.text,
+        raw_key=inbound.raw_key, attachments=inbound.attachments, automatic=automatic)
+    fields: dict[str, Any] = {}
     if existing is not None and existing.status != "closed":
-        update = change_ticket(existing, actor=actor, via="email", now=now, comment=comment)
+        new_ccs = [i for i in inbound.cc_ids if i not in existing.collaborator_ids]
+        if new_ccs:
+            fields["collaborator_ids"] = [*existing.collaborator_ids, *new_ccs]
+        update = change_ticket(existing, actor=_actor(sender), via="email", now=now, comment=comment, fields=fields)
+        follow_up_of = None
     else:
         follow_up_of = existing.id if existing is not None else None
+        fields["collaborator_ids"] = inbound.cc_ids
+        if inbound.address is not None:
+            fields.update(group_id=inbound.address.group_id, brand_id=inbound.address.brand_id)
+        if inbound.spoofed:
+            fields["tags"] = [SUSPICIOUS_TAG]
         update = open_ticket(ticket_id=deps.tickets.allocate_id(), subject=mail.subject, comment=comment,
-                             requester_id=sender.id, actor=actor, via="email", now=now)
+                             requester_id=sender.id, actor=_actor(sender), via="email", now=now, fields=fields)
         update.ticket.follow_up_of = follow_up_of
-    events = commit(deps, update, idempotency_key=key, message_ids=[mail.message_id])
-    return Outcome(_ticket_of(events), created=update.previous is None, duplicate=False,
-                   follow_up_of=follow_up_of)
+        update.ticket.recipient = inbound.address.email if inbound.address else None
+    events = commit(deps, update, idempotency_key=inbound.key, message_ids=[mail.message_id])
+    return Outcome(_ticket_of(events), created=update.previous is None, duplicate=False, follow_up_of=follow_up_of)

@@ -1,4 +1,9 @@
-"""notify's use case: agent replies and trigger notifications go out by SES, threaded and loop-safe."""
+"""notify's use case: agent replies and trigger notifications go out by SES, threaded and loop-safe.
+
+Automatic mail (trigger notifications) is never sent in answer to automatic mail, never to a bouncing
+address, and is rate-limited per recipient and ticket and per recipient overall, so two systems can never
+ping-pong. Replies go out from the support address the ticket came in to, with its signature.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,16 @@ from typing import Any
 from helpdesk.bootstrap import Container
 from helpdesk.channels.email.compose import compose_email, make_message_id
 from helpdesk.channels.email.message import Address
+from helpdesk.domain.addresses import RecipientAddress
 from helpdesk.domain.clock import iso
 from helpdesk.domain.errors import InvalidInput, UserNotFound
 from helpdesk.domain.tickets import Comment, Ticket
 from helpdesk.domain.users import User
+
+PER_TICKET_LIMIT = 5  # automatic mails to one recipient about one ticket, per hour
+PER_RECIPIENT_LIMIT = 20  # automatic mails to one recipient, per hour
+WINDOW_SECONDS = 3600
+QUOTED_COMMENTS = 3
 
 
 @dataclass(frozen=True)
@@ -23,26 +34,40 @@ class Delivery:
     skipped: str | None = None
 
 
-def _thread_ids(comments: list[Comment]) -> list[str]:
-    return [c.message_id for c in comments if c.message_id]
-
-
 def _subject(ticket: Ticket) -> str:
     return f"Re: {ticket.subject} [#{ticket.id}]"
 
 
+def _sender(deps: Container, ticket: Ticket) -> tuple[Address, str]:
+    addresses = deps.rules.recipient_addresses()
+    chosen: RecipientAddress | None = next((a for a in addresses if a.email == ticket.recipient), None)
+    if chosen is None:
+        return Address("Support", deps.settings.sender_address), ""
+    return Address(chosen.name, chosen.email), chosen.signature
+
+
+def _quoted(comments: list[Comment], latest_id: int) -> str:
+    earlier = [c for c in comments if c.public and c.id < latest_id][-QUOTED_COMMENTS:]
+    blocks = []
+    for comment in reversed(earlier):
+        quoted = "\n".join(f"> {line}" if line else ">" for line in comment.body.splitlines())
+        blocks.append(f"On {iso(comment.created_at)}, #{comment.author_id} wrote:\n{quoted}")
+    return "\n\n".join(blocks)
+
+
 def _send(deps: Container, ticket: Ticket, to: User, *, subject: str, text: str, unique: str,
-          automatic: bool) -> tuple[str, str]:
+          automatic: bool, attachments: tuple[tuple[str, str, bytes], ...] = ()) -> tuple[str, str]:
     comments = deps.tickets.comments(ticket.id)
-    thread = _thread_ids(comments)
+    thread = [c.message_id for c in comments if c.message_id]
+    sender, signature = _sender(deps, ticket)
+    body = f"{text}\n\n-- \n{signature}" if signature else text
     message_id = make_message_id(ticket.id, unique, deps.settings.mail_domain)
     raw = compose_email(
-        sender=Address("Support", deps.settings.sender_address), to=[Address(to.name, to.email)],
-        subject=subject, text=text, message_id=message_id,
-        in_reply_to=thread[-1] if thread else None, references=thread[-20:],
-        auto_generated=automatic, loop_value=deps.settings.mail_domain,
+        sender=sender, to=[Address(to.name, to.email)], subject=subject, text=body, message_id=message_id,
+        in_reply_to=thread[-1] if thread else None, references=thread[-20:], auto_generated=automatic,
+        loop_value=deps.settings.mail_domain, attachments=attachments,
     )
-    provider_id = deps.mailer.send_raw(raw, sender=deps.settings.sender_address, recipients=[to.email])
+    provider_id = deps.mailer.send_raw(raw, sender=sender.address, recipients=[to.email])
     deps.tickets.remember_message_id(message_id.strip("<>"), ticket.id)
     return message_id, provider_id
 
@@ -62,18 +87,29 @@ def deliver(deps: Container, detail_type: str, detail: Mapping[str, Any]) -> Del
     return result
 
 
+def _attachments(deps: Container, comment: Comment) -> tuple[tuple[str, str, bytes], ...]:
+    return tuple((str(a["filename"]), str(a["content_type"]), deps.raw_store.get(str(a["key"])))
+                 for a in comment.attachments if a.get("key"))
+
+
 def _reply(deps: Container, detail: Mapping[str, Any]) -> Delivery:
     ticket = deps.tickets.get(int(detail["ticket_id"]))
     comment_id = int(detail["comment_id"])
-    comment = next((c for c in deps.tickets.comments(ticket.id) if c.id == comment_id), None)
+    comments = deps.tickets.comments(ticket.id)
+    comment = next((c for c in comments if c.id == comment_id), None)
     if comment is None:
         raise InvalidInput(f"comment {comment_id} of ticket {ticket.id} does not exist")
     requester = deps.users.get(ticket.requester_id)
     if requester.bouncing:
         return Delivery(str(detail["event_id"]), requester.email, skipped="the requester's address bounces")
+    text = comment.body
+    if deps.settings.quote_history:
+        history = _quoted(comments, comment.id)
+        text = f"{text}\n\n{history}" if history else text
     try:
-        message_id, provider_id = _send(deps, ticket, requester, subject=_subject(ticket), text=comment.body,
-                                        unique=f"c{comment.id}", automatic=False)
+        message_id, provider_id = _send(deps, ticket, requester, subject=_subject(ticket), text=text,
+                                        unique=f"c{comment.id}", automatic=False,
+                                        attachments=_attachments(deps, comment))
     except Exception as exc:
         deps.tickets.set_delivery(ticket.id, comment.id, {"status": "failed", "error": str(exc)[:500],
                                                           "at": iso(deps.clock.now())})
@@ -84,30 +120,34 @@ def _reply(deps: Container, detail: Mapping[str, Any]) -> Delivery:
 
 
 def _recipient(deps: Container, ticket: Ticket, recipient: Any, actor_id: Any) -> User | None:
-    if recipient == "requester_id":
-        user_id: Any = ticket.requester_id
-    elif recipient == "assignee_id":
-        user_id = ticket.assignee_id
-    elif recipient == "current_user":
-        user_id = actor_id
-    else:
-        user_id = recipient
+    user_id = {"requester_id": ticket.requester_id, "assignee_id": ticket.assignee_id,
+               "current_user": actor_id}.get(recipient, recipient) if isinstance(recipient, str) else recipient
     if user_id in (None, ""):
         return None
     try:
         return deps.users.get(int(user_id))
-    except (UserNotFound, ValueError):
+    except (UserNotFound, ValueError, TypeError):
         return None
+
+
+def may_send_automatic(deps: Container, ticket_id: int, email: str) -> bool:
+    limiter = deps.rate_limiter
+    return (limiter.allow(f"{email}#t{ticket_id}", PER_TICKET_LIMIT, WINDOW_SECONDS)
+            and limiter.allow(email, PER_RECIPIENT_LIMIT, WINDOW_SECONDS))
 
 
 def _notification(deps: Container, detail: Mapping[str, Any]) -> Delivery:
     event_id = str(detail["event_id"])
+    if detail.get("responding_to_automatic"):
+        return Delivery(event_id, None, skipped="automatic mail is never answered")
     ticket = deps.tickets.get(int(detail["ticket_id"]))
     user = _recipient(deps, ticket, detail.get("recipient"), (detail.get("actor") or {}).get("id"))
     if user is None:
         return Delivery(event_id, None, skipped=f"no recipient for {detail.get('recipient')!r}")
     if user.bouncing:
         return Delivery(event_id, user.email, skipped="the address bounces")
+    if not may_send_automatic(deps, ticket.id, user.email):
+        return Delivery(event_id, user.email, skipped="rate limited: too many automatic mails to this recipient")
     subject = str(detail.get("subject") or _subject(ticket))
     if f"[#{ticket.id}]" not in subject:
         subject = f"{subject} [#{ticket.id}]"

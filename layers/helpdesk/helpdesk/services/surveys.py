@@ -66,6 +66,10 @@ def _send_one(deps: Container, ticket_id: int) -> Sent | None:
         deps.tickets.save(ticket)
         return None
     requester = deps.users.get(ticket.requester_id)
+    if requester.bouncing:  # never mail an address that bounces; the survey is dropped, not retried
+        sat.survey_due_at = None
+        deps.tickets.save(ticket)
+        return None
     nonce = secrets.token_urlsafe(12)
     token = sign_survey_token(deps.secrets.survey_secret(), ticket.id, nonce, now + LINK_WINDOW)
     sender = Address("Support", deps.settings.sender_address)

@@ -57,27 +57,31 @@ def evaluate(deps: Container, detail: Mapping[str, Any]) -> Evaluation:
         return Evaluation(ticket_id, [])
     key = f"trg#{detail['event_id']}"
     try:
-        with_retries(lambda: _apply(deps, ticket_id, run, key, str(detail["event_id"])))
+        automatic = bool((detail.get("comment") or {}).get("automatic"))
+        with_retries(lambda: _apply(deps, ticket_id, run, key, str(detail["event_id"]), automatic))
     except TicketNotFound:
         return Evaluation(ticket_id, run.fired, skipped="the ticket no longer exists")
     return Evaluation(ticket_id, run.fired)
 
 
-def _side_events(run: TriggerRun, ticket_id: int, source_event: str, deps: Container) -> list[DomainEvent]:
-    """TriggersFired (rule statistics) and one NotificationRequested per notify action."""
+def _side_events(run: TriggerRun, ticket_id: int, source_event: str, deps: Container,
+                 automatic: bool) -> list[DomainEvent]:
+    """TriggersFired (rule statistics) and one NotificationRequested per notify action. A notification caused
+    by automatic mail (an auto-reply, a bounce) says so: notify never answers automatic mail."""
     now = deps.clock.now()
     fired = ticket_event("TriggersFired", ticket_id, source_event, RULE, now, source_event_id=source_event,
                          fired=list(run.fired))
     return [fired, *(
         ticket_event("NotificationRequested", ticket_id, f"{source_event}:{i}", RULE, now,
-                     recipient=n.recipient, subject=n.subject, body=n.body, trigger_id=n.trigger_id)
+                     recipient=n.recipient, subject=n.subject, body=n.body, trigger_id=n.trigger_id,
+                     responding_to_automatic=automatic)
         for i, n in enumerate(run.notifications)
     )]
 
 
-def _apply(deps: Container, ticket_id: int, run: TriggerRun, key: str, source_event: str) -> None:
+def _apply(deps: Container, ticket_id: int, run: TriggerRun, key: str, source_event: str, automatic: bool) -> None:
     ticket = deps.tickets.get(ticket_id)
-    notices = _side_events(run, ticket_id, source_event, deps)
+    notices = _side_events(run, ticket_id, source_event, deps, automatic)
     fields = {name: new for name, (_, new) in run.changes.items()
               if name in EDITABLE_FIELDS and ticket.field_value(name) != new}
     if ticket.status == "closed" or not fields:

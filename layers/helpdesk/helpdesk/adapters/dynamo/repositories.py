@@ -28,6 +28,7 @@ from helpdesk.adapters.dynamo.models import (
     TicketModel,
 )
 from helpdesk.domain import sla
+from helpdesk.domain.addresses import RecipientAddress
 from helpdesk.domain.clock import to_epoch
 from helpdesk.domain.errors import TicketNotFound, UserNotFound
 from helpdesk.domain.events import DomainEvent
@@ -240,3 +241,9 @@ class DynamoRuleRepository(RuleRepository):
 
     def put_sla_policy(self, policy: SlaPolicy) -> None:
         RuleModel("sla_policy", policy.id, position=policy.position, doc=policy.to_api()).save()
+
+    def recipient_addresses(self) -> list[RecipientAddress]:
+        return [RecipientAddress.from_api(item.doc, id=int(item.id)) for item in RuleModel.query("recipient_address")]
+
+    def put_recipient_address(self, address: RecipientAddress) -> None:
+        RuleModel("recipient_address", address.id, doc=address.to_api()).save()

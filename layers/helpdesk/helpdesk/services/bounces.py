@@ -1,0 +1,48 @@
+"""A bounce of our mail is attached to the ticket whose mail bounced, and marks that address as bouncing.
+It is never answered."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from helpdesk.bootstrap import Container
+from helpdesk.channels.email.message import ParsedEmail
+from helpdesk.domain.events import DomainEvent
+from helpdesk.domain.tickets import SYSTEM, NewComment, change_ticket
+from helpdesk.services.common import commit, with_retries
+from helpdesk.services.email_threading import ticket_for_ids
+
+
+def mark_bouncing(deps: Container, address: str | None) -> bool:
+    if not address:
+        return False
+    user = deps.users.find_by_email(address)
+    if user is None or user.bouncing:
+        return False
+    deps.users.put(replace(user, bouncing=True))
+    return True
+
+
+def attach_bounce(deps: Container, mail: ParsedEmail, raw_key: str, key: str) -> int | None:
+    """Returns the ticket the bounce was attached to, None when it belongs to no ticket."""
+    bounce = mail.bounce
+    recipient = bounce.recipient if bounce else None
+    mark_bouncing(deps, recipient)
+    ids = [m for m in [bounce.original_message_id if bounce else None, *mail.references, mail.in_reply_to] if m]
+    ticket = ticket_for_ids(deps, ids) if ids else None
+    if ticket is None or ticket.status == "closed":
+        deps.tickets.record_operation(key, [])
+        return None
+    author = deps.users.ensure(mail.from_.address if mail.from_ else "mailer-daemon@invalid", "Mail Delivery System")
+    status = bounce.status if bounce and bounce.status else "unknown"
+    body = f"Delivery to {recipient or 'a recipient'} failed (status {status}).\n\n{mail.text.strip()[:4000]}"
+    note = NewComment(body=body, public=False, author_id=author.id, via="email", message_id=mail.message_id,
+                      full_body=mail.text, raw_key=raw_key, automatic=True)
+
+    def attempt() -> list[DomainEvent]:
+        current = deps.tickets.get(ticket.id)
+        update = change_ticket(current, actor=SYSTEM, via="email", now=deps.clock.now(), comment=note)
+        return commit(deps, update, idempotency_key=key, message_ids=[mail.message_id])
+
+    with_retries(attempt)
+    return ticket.id
