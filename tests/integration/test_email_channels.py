@@ -331,3 +331,32 @@ def test_an_agent_reply_carries_its_uploaded_attachment(pipeline: Pipeline) -> N
     [reply] = _sent("dana@customer.example")
     [attached] = list(reply.iter_attachments())
     assert attached.get_filename() == "invoice.pdf" and attached.get_content() == b"%PDF-1.4 fake"
+
+
+THREADING_FIXTURES = ["in_reply_to.eml", "references.eml", "multiple_in_reply_to.eml", "reply.eml",
+                      "support_in_reply_to.eml", "mail_with_references.eml", "reply_mail_without_uuid.eml"]
+
+
+@pytest.mark.parametrize("name", THREADING_FIXTURES)
+def test_the_chatwoot_threading_fixtures_thread_into_their_ticket(pipeline: Pipeline, name: str) -> None:
+    from tests.support import CORPORA
+
+    fixture = CORPORA / "eml_chatwoot" / name
+    if not fixture.exists():
+        pytest.skip(f"eml corpus not found at {fixture.parent} (it lives in ../shared/corpora)")
+    pipeline.email(make_email(message_id="4e6e35f5a38b4_479f13bb90078178@small-app-01.mail",
+                              sender="sony@chatwoot.com", subject="Let's debate these attachments"))
+    pipeline.dispatcher.drain()
+    pipeline.email(fixture.read_bytes())
+    pipeline.dispatcher.drain()
+    [ticket] = _tickets(pipeline)
+    assert len(_comments(pipeline, ticket["id"])) == 2
+
+
+def test_list_mail_opens_a_ticket_but_is_never_answered_automatically(pipeline: Pipeline) -> None:
+    _acknowledge_trigger(pipeline)
+    pipeline.email(make_email(message_id="list-1@lists.example", extra="List-Id: <support.lists.example>\r\n"
+                                                                        "Precedence: list"))
+    pipeline.dispatcher.drain()
+    assert len(_tickets(pipeline)) == 1
+    assert _sent() == []

@@ -47,7 +47,8 @@ def comment_view(comment: Comment | None) -> dict[str, Any] | None:
     if comment is None:
         return None
     return {"id": comment.id, "body": comment.body, "public": comment.public,
-            "author_id": comment.author_id, "via": comment.via, "automatic": comment.automatic}
+            "author_id": comment.author_id, "via": comment.via, "automatic": comment.automatic,
+            "no_autoreply": comment.no_autoreply}
 
 
 def events_for_update(update: Update, *, reply_to_requester: bool = True) -> list[DomainEvent]:

@@ -122,6 +122,7 @@ class NewComment:
     raw_key: str | None = None
     attachments: tuple[Mapping[str, Any], ...] = ()
     automatic: bool = False  # an auto-reply, bounce or other machine mail: never answered, never reopens
+    no_autoreply: bool = False  # mail nothing automatic may answer (list mail, and all automatic mail)
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ class Comment:
     attachments: tuple[Mapping[str, Any], ...] = ()
     delivery: Mapping[str, Any] | None = None
     automatic: bool = False
+    no_autoreply: bool = False
 
 
 @dataclass(frozen=True)
@@ -247,6 +249,7 @@ def _comment(ticket: Ticket, new: NewComment, now: datetime) -> Comment:
         public=new.public, via=new.via, created_at=now, html_body=new.html_body,
         message_id=new.message_id, full_body=new.full_body, raw_key=new.raw_key,
         attachments=new.attachments, automatic=new.automatic,
+        no_autoreply=new.no_autoreply or new.automatic,
     )
 
 

@@ -163,7 +163,8 @@ def _write(deps: Container, inbound: _Inbound) -> Outcome:
     comment = NewComment(
         body=mail.reply_text.strip() or mail.text.strip() or "(empty message)", public=not automatic,
         author_id=sender.id, via="email", html_body=mail.html, message_id=mail.message_id, full_body=mail.text,
-        raw_key=inbound.raw_key, attachments=inbound.attachments, automatic=automatic)
+        raw_key=inbound.raw_key, attachments=inbound.attachments, automatic=automatic,
+        no_autoreply=mail.kind == "list")
     fields: dict[str, Any] = {}
     if existing is not None and existing.status != "closed":
         new_ccs = [i for i in inbound.cc_ids if i not in existing.collaborator_ids]

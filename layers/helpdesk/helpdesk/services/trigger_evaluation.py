@@ -57,7 +57,8 @@ def evaluate(deps: Container, detail: Mapping[str, Any]) -> Evaluation:
         return Evaluation(ticket_id, [])
     key = f"trg#{detail['event_id']}"
     try:
-        automatic = bool((detail.get("comment") or {}).get("automatic"))
+        comment = detail.get("comment") or {}
+        automatic = bool(comment.get("automatic") or comment.get("no_autoreply"))
         with_retries(lambda: _apply(deps, ticket_id, run, key, str(detail["event_id"]), automatic))
     except TicketNotFound:
         return Evaluation(ticket_id, run.fired, skipped="the ticket no longer exists")
