@@ -360,3 +360,20 @@ def test_list_mail_opens_a_ticket_but_is_never_answered_automatically(pipeline: 
     pipeline.dispatcher.drain()
     assert len(_tickets(pipeline)) == 1
     assert _sent() == []
+
+
+def test_a_delivery_failure_is_recorded_on_the_comment_and_retried_to_the_dead_letter_queue(
+        pipeline: Pipeline) -> None:
+    pipeline.json("POST", "/api/v2/recipient_addresses.json", {"recipient_address": {
+        "email": "unverified@other.example", "name": "Other"}}, expect=201)  # SES will refuse to send from it
+    raw = make_email(message_id="to-other@customer.example").replace(b"To: support@example.com",
+                                                                     b"To: unverified@other.example")
+    pipeline.email(raw)
+    pipeline.dispatcher.drain()
+    pipeline.json("PUT", "/api/v2/tickets/1.json", {"ticket": {"comment": {"body": "Answer", "public": True}}})
+    for _ in range(6):
+        pipeline.dispatcher.drain()
+    comments = _comments(pipeline, 1)
+    delivery = comments[-1]["metadata"]["delivery"]
+    assert delivery["status"] == "failed" and "authority" in delivery["error"]
+    assert len(pipeline.messages("NotifyDeadLetterQueue")) == 1
