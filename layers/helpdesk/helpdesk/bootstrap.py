@@ -142,6 +142,12 @@ class Container:
         arn = self.settings.require(self.settings.inbound_secret_arn, "INBOUND_SECRET_ARN")
         return InboundCredentials(self._client("secretsmanager"), arn)
 
+    # ---- extension points: each area appends its adapters below its own marker ----
+    # [area: webhooks]
+    # [area: automations]
+    # [area: groups-macros]
+    # [area: rule-stats]
+
     @cached_property
     def secrets(self) -> SecretSource:
         from helpdesk.adapters.messaging import SecretsManagerSecret

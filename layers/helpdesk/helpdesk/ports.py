@@ -171,3 +171,10 @@ class DeliveryLog(ABC):
 
     @abstractmethod
     def mark_sent(self, key: str, provider_id: str) -> None: ...
+
+
+# ---- extension points: each area appends its ports below its own marker ----
+# [area: webhooks]
+# [area: automations]
+# [area: groups-macros]
+# [area: rule-stats]

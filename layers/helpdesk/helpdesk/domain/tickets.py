@@ -88,6 +88,14 @@ class Ticket:
     solved_at: datetime | None = None
     follow_up_of: int | None = None
     recipient: str | None = None  # the support address the ticket came in to (chooses brand, group, sender)
+    # what time rules and metrics read (Zendesk's ticket metrics): when each thing last happened, and counts
+    status_updated_at: datetime | None = None
+    assigned_at: datetime | None = None
+    requester_updated_at: datetime | None = None
+    agent_updated_at: datetime | None = None
+    reopens: int = 0
+    replies: int = 0  # public agent comments
+    unanswered_requester_comments: int = 0  # public requester comments since the last public agent comment
     comment_count: int = 0
     audit_count: int = 0
     version: int | None = None
@@ -102,6 +110,10 @@ class Ticket:
             "custom_fields": dict(self.custom_fields), "collaborator_ids": list(self.collaborator_ids),
             "external_id": self.external_id, "satisfaction_score": self.satisfaction.score,
             "created_at": iso(self.created_at), "updated_at": iso(self.updated_at),
+            "status_updated_at": iso(self.status_updated_at), "assigned_at": iso(self.assigned_at),
+            "requester_updated_at": iso(self.requester_updated_at), "agent_updated_at": iso(self.agent_updated_at),
+            "reopens": self.reopens, "replies": self.replies,
+            "unanswered_requester_comments": self.unanswered_requester_comments,
         }
 
     def field_value(self, name: str) -> Any:
@@ -233,9 +245,27 @@ def _implied_status(ticket: Ticket, actor: Actor, comment: NewComment | None) ->
     return None
 
 
-def _stamp(ticket: Ticket, previous_status: str, actor: Actor, comment: NewComment | None, now: datetime) -> None:
-    if comment is not None and comment.public and actor.is_agent and ticket.first_reply_at is None:
-        ticket.first_reply_at = now
+def _stamp(ticket: Ticket, previous: Mapping[str, Any] | None, actor: Actor, comment: NewComment | None,
+           now: datetime) -> None:
+    """Keep the timestamps and counters time rules read, from what this update did."""
+    previous_status = previous["status"] if previous else None
+    public = comment is not None and comment.public and not comment.automatic
+    if public and actor.is_agent:
+        ticket.first_reply_at = ticket.first_reply_at or now
+        ticket.replies += 1
+        ticket.unanswered_requester_comments = 0
+    elif public and actor.id == ticket.requester_id:
+        ticket.unanswered_requester_comments += 1
+    if actor.is_agent:
+        ticket.agent_updated_at = now
+    elif actor.id is not None and actor.id == ticket.requester_id and comment is not None:
+        ticket.requester_updated_at = now
+    if ticket.status != previous_status:
+        ticket.status_updated_at = now
+        if previous_status == "solved" and ticket.status not in ("solved", "closed"):
+            ticket.reopens += 1
+    if ticket.assignee_id is not None and (previous is None or previous["assignee_id"] != ticket.assignee_id):
+        ticket.assigned_at = now
     if ticket.status == "solved" and previous_status != "solved":
         ticket.solved_at = now
     elif ticket.status not in ("solved", "closed"):
@@ -274,8 +304,7 @@ def open_ticket(
         _set_field(ticket, name, _validated(name, value))
     if ticket.status == "new" and ticket.assignee_id is not None and "status" not in (fields or {}):
         ticket.status = "open"  # Zendesk: a new ticket created with an assignee is open
-    if ticket.status == "solved":
-        ticket.solved_at = now
+    _stamp(ticket, None, actor, comment if actor.id == requester_id else None, now)
     first = _comment(ticket, comment, now)
     snapshot = ticket.snapshot()
     changes = {k: (None, v) for k, v in snapshot.items() if v not in (None, [], {}, "") and k in EDITABLE_FIELDS}
@@ -311,7 +340,7 @@ def change_ticket(
     if not changes and comment is None:
         raise InvalidInput("the update changes nothing")
     new.updated_at = now
-    _stamp(new, ticket.status, actor, comment, now)
+    _stamp(new, before, actor, comment, now)
     added = _comment(new, comment, now) if comment is not None else None
     events: list[Mapping[str, Any]] = [
         {"type": "Change", "field_name": k, "value": v, "previous_value": old} for k, (old, v) in changes.items()
