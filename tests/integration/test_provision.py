@@ -93,6 +93,8 @@ def test_tables_have_their_keys_indexes_and_ttl(stack: LocalStack, client: Clien
         "sla_due": ["sla_bucket", "sla_due_at"],
         "survey_due": ["survey_bucket", "survey_due_at"],
         "by_updated": ["list_bucket", "updated_at"],
+        "by_status": ["status", "status_updated_at"],
+        "by_assignee": ["assignee_key", "status"],
     }
     activity = dynamodb.describe_table(TableName=stack.resources["ActivityTable"])["Table"]
     assert [k["AttributeName"] for k in activity["KeySchema"]] == ["ticket_id", "sk"]
@@ -204,6 +206,7 @@ def test_functions_sources_and_schedules(stack: LocalStack) -> None:
         "NotifyFunction",
         "CsatSurveyFunction",
         "SlaEscalationFunction",
+        "AutomationsFunction",
     }
     assert functions["ApiFunction"].code_uri == "functions/api"
     assert functions["ApiFunction"].handler == "app.app"
@@ -227,6 +230,7 @@ def test_functions_sources_and_schedules(stack: LocalStack) -> None:
     schedules = {name: f.schedules for name, f in functions.items() if f.schedules}
     assert schedules == {
         "SlaEscalationFunction": [Schedule("rate(1 minute)", 1)],
+        "AutomationsFunction": [Schedule("rate(1 hour)", 60)],
         "CsatSurveyFunction": [Schedule("rate(5 minutes)", 5)],
     }
 
@@ -274,7 +278,7 @@ def test_provisions_in_process_without_an_endpoint(translated: dict[str, Any]) -
             ]
         )
         assert [e["detail"]["ticket_id"] for e in drain(sqs, stack.resources["SurveyQueue"])] == [7]
-        assert len(stack.functions) == 7
+        assert len(stack.functions) == 8
 
 
 def test_schedule_expressions() -> None:

@@ -144,9 +144,100 @@ class Container:
 
     # ---- extension points: each area appends its adapters below its own marker ----
     # [area: webhooks]
+
+    @cached_property
+    def webhooks(self) -> Any:  # a helpdesk.ports.WebhookRepository
+        from helpdesk.adapters.dynamo.webhooks import DynamoWebhookRepository
+
+        self._connection  # noqa: B018 - binds the models to this deployment's tables
+        return DynamoWebhookRepository()
+
+    @cached_property
+    def webhook_transport(self) -> Any:  # a helpdesk.ports.WebhookTransport
+        from helpdesk.adapters.webhook_http import UrllibWebhookTransport
+
+        return UrllibWebhookTransport()
+
+    @cached_property
+    def trigger_store(self) -> Any:  # a helpdesk.ports.TriggerStore
+        from helpdesk.adapters.dynamo.webhooks import DynamoTriggerStore
+
+        return DynamoTriggerStore(self._connection)
+
     # [area: automations]
+
+    @cached_property
+    def schedules(self) -> Any:  # a helpdesk.ports.RuleStore[Schedule]
+        from helpdesk.adapters.dynamo.automation_store import schedule_store
+
+        self._connection  # noqa: B018 - binds the models to this deployment's tables
+        return schedule_store()
+
+    @cached_property
+    def automations(self) -> Any:  # a helpdesk.ports.RuleStore[Automation]
+        from helpdesk.adapters.dynamo.automation_store import automation_store
+
+        self._connection  # noqa: B018
+        return automation_store()
+
+    @cached_property
+    def organizations(self) -> Any:  # a helpdesk.ports.RuleStore[Organization]
+        from helpdesk.adapters.dynamo.automation_store import organization_store
+
+        self._connection  # noqa: B018
+        return organization_store()
+
+    @cached_property
+    def rule_sets(self) -> Any:  # a helpdesk.ports.RuleStore[RuleSet]
+        from helpdesk.adapters.dynamo.automation_store import rule_set_store
+
+        self._connection  # noqa: B018
+        return rule_set_store()
+
+    @cached_property
+    def tickets_by_status(self) -> Any:  # a helpdesk.ports.TicketsByStatus
+        from helpdesk.adapters.dynamo.automation_store import DynamoTicketsByStatus
+
+        self._connection  # noqa: B018
+        return DynamoTicketsByStatus()
+
     # [area: groups-macros]
+
+    @cached_property
+    def groups(self) -> Any:  # a helpdesk.ports.GroupRepository
+        from helpdesk.adapters.dynamo.groups import DynamoGroupRepository
+
+        self._connection  # noqa: B018 - binds the models to this deployment's tables
+        return DynamoGroupRepository()
+
+    @cached_property
+    def assignment_state(self) -> Any:  # a helpdesk.ports.AssignmentState
+        from helpdesk.adapters.dynamo.groups import DynamoAssignmentState
+
+        self._connection  # noqa: B018
+        return DynamoAssignmentState()
+
+    @cached_property
+    def macros(self) -> Any:  # a helpdesk.ports.MacroRepository
+        from helpdesk.adapters.dynamo.groups import DynamoMacroRepository
+
+        self._connection  # noqa: B018
+        return DynamoMacroRepository()
     # [area: rule-stats]
+
+    @cached_property
+    def rule_stats(self) -> Any:  # a helpdesk.ports.RuleStatistics
+        from helpdesk.adapters.dynamo.rule_stats import DynamoRuleStatistics
+
+        self._connection  # noqa: B018 - binds the models to this deployment's tables
+        return DynamoRuleStatistics()
+
+    @cached_property
+    def rule_remover(self) -> Any:  # a helpdesk.ports.RuleRemover
+        from helpdesk.adapters.dynamo.rule_stats import DynamoRuleRemover
+
+        self._connection  # noqa: B018
+        return DynamoRuleRemover()
 
     @cached_property
     def secrets(self) -> SecretSource:

@@ -67,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     from helpdesk.email_cli import register as register_email
 
     register_email(commands)
+    from helpdesk.rules_cli import register as register_rules
+
+    register_rules(commands)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

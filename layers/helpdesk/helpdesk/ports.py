@@ -175,6 +175,179 @@ class DeliveryLog(ABC):
 
 # ---- extension points: each area appends its ports below its own marker ----
 # [area: webhooks]
+from helpdesk.domain.webhooks import Webhook  # noqa: E402
+
+
+class TriggerStore(ABC):
+    """Trigger writes beyond RuleRepository's: deleting one, and saving new positions together (reorder)."""
+
+    @abstractmethod
+    def delete_trigger(self, trigger_id: int) -> None: ...
+
+    @abstractmethod
+    def put_triggers(self, triggers: Sequence[Trigger]) -> None: ...
+
+
+class WebhookRepository(ABC):
+    @abstractmethod
+    def webhooks(self) -> list[Webhook]: ...
+
+    @abstractmethod
+    def get(self, webhook_id: int) -> Webhook:
+        """The webhook (raises NotFound)."""
+
+    @abstractmethod
+    def put(self, webhook: Webhook) -> None: ...
+
+    @abstractmethod
+    def delete(self, webhook_id: int) -> None: ...
+
+    @abstractmethod
+    def record_invocation(self, webhook_id: int, invocation_id: str, record: Mapping[str, Any]) -> None:
+        """Keep what one call of a webhook gave (status, error, when), for a while."""
+
+    @abstractmethod
+    def invocations(self, webhook_id: int, limit: int = 100) -> list[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class HttpResult:
+    status: int
+    body: str = ""
+
+
+class EndpointUnreachable(Exception):
+    """The endpoint did not answer: refused, timed out, unknown host, broken TLS."""
+
+
+class WebhookTransport(ABC):
+    """Sends one HTTP request and returns the status, whatever it is (raises EndpointUnreachable)."""
+
+    @abstractmethod
+    def send(self, method: str, url: str, headers: Mapping[str, str], body: bytes | None,
+             timeout: float) -> HttpResult: ...
 # [area: automations]
+from collections.abc import Iterator  # noqa: E402
+from typing import Generic, TypeVar  # noqa: E402
+
+R = TypeVar("R")
+
+
+class RuleStore(ABC, Generic[R]):
+    """One kind of stored rule (schedules, automations, rule sets): list, show, save, delete."""
+
+    @abstractmethod
+    def all(self) -> list[R]:
+        """Every stored rule of the kind, ordered by position then id."""
+
+    @abstractmethod
+    def get(self, rule_id: int) -> R:
+        """The rule (raises NotFound)."""
+
+    @abstractmethod
+    def put(self, rule: R) -> None: ...
+
+    @abstractmethod
+    def delete(self, rule_id: int) -> None:
+        """Remove the rule (raises NotFound)."""
+
+
+class TicketsByStatus(ABC):
+    """Tickets read through the ``by_status`` index (status, time the status was set): automations' candidates."""
+
+    @abstractmethod
+    def with_status(self, status: str, set_after: datetime | None = None,
+                    set_before: datetime | None = None) -> Iterator[Ticket]:
+        """Tickets whose status is ``status``, set within (``set_after``, ``set_before``]; each item read once."""
 # [area: groups-macros]
+from helpdesk.domain.groups import Group, GroupMembership  # noqa: E402
+from helpdesk.domain.macros import Macro  # noqa: E402
+
+
+class GroupRepository(ABC):
+    """Groups and group memberships (the RulesTable, kinds ``group`` and ``group_membership``)."""
+
+    @abstractmethod
+    def allocate_id(self, kind: str) -> int: ...
+
+    @abstractmethod
+    def groups(self) -> list[Group]: ...
+
+    @abstractmethod
+    def get(self, group_id: int) -> Group:
+        """The group (raises NotFound)."""
+
+    @abstractmethod
+    def put(self, group: Group) -> None: ...
+
+    @abstractmethod
+    def delete(self, group_id: int) -> None:
+        """Delete the group and its memberships."""
+
+    @abstractmethod
+    def memberships(self, group_id: int | None = None, user_id: int | None = None) -> list[GroupMembership]: ...
+
+    @abstractmethod
+    def membership(self, membership_id: int) -> GroupMembership:
+        """The membership (raises NotFound)."""
+
+    @abstractmethod
+    def put_membership(self, membership: GroupMembership) -> None: ...
+
+    @abstractmethod
+    def delete_membership(self, membership_id: int) -> None: ...
+
+
+class AssignmentState(ABC):
+    """What assignment reads and moves outside the rules: agents' loads and each group's round-robin cursor."""
+
+    @abstractmethod
+    def open_tickets(self, agent_id: int) -> int:
+        """How many tickets in new, open, pending or on hold the agent is assignee of (an index query)."""
+
+    @abstractmethod
+    def last_assigned(self, group_id: int) -> int | None:
+        """The agent the group's round robin gave a ticket to last."""
+
+    @abstractmethod
+    def move_cursor(self, group_id: int, previous: int | None, agent_id: int) -> bool:
+        """Set the group's cursor to ``agent_id`` if it still is ``previous``; False when another won."""
+
+
+class MacroRepository(ABC):
+    """Macros (the RulesTable, kind ``macro``)."""
+
+    @abstractmethod
+    def allocate_id(self) -> int: ...
+
+    @abstractmethod
+    def macros(self) -> list[Macro]: ...
+
+    @abstractmethod
+    def get(self, macro_id: int) -> Macro:
+        """The macro (raises NotFound)."""
+
+    @abstractmethod
+    def put(self, macro: Macro) -> None: ...
+
+    @abstractmethod
+    def delete(self, macro_id: int) -> None: ...
 # [area: rule-stats]
+
+class RuleStatistics(ABC):
+    """Firings of rules counted in hour buckets (``helpdesk.domain.rule_stats``), kept 8 days."""
+
+    @abstractmethod
+    def record(self, kind: str, rule_ids: Sequence[int], hour: int) -> None:
+        """Count one firing of each rule in ``hour`` (one atomic increment per rule)."""
+
+    @abstractmethod
+    def hourly(self, kind: str, rule_ids: Sequence[int], hours: Sequence[int]) -> dict[int, dict[int, int]]:
+        """Rule id -> hour -> firings, for the hours asked (hours without firings are left out)."""
+
+
+class RuleRemover(ABC):
+    """Deletes stored rules of any kind (``trigger``, ``sla_policy``, ...): what ``rules import --prune`` uses."""
+
+    @abstractmethod
+    def remove(self, kind: str, rule_id: int) -> None: ...

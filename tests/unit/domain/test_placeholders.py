@@ -1,4 +1,4 @@
-"""Placeholders: plain dotted look-ups, never evaluation."""
+"""Placeholders: Liquid templates, never code."""
 
 from __future__ import annotations
 
@@ -57,10 +57,9 @@ def test_render(template: str, expected: str) -> None:
     "template",
     [
         "{{ __import__('os').system('echo hacked') }}",
-        "{{ticket.id | plus: 1}}",
-        "{{ticket.__class__}}",
-        "{{ ticket['id'] }}",
-        "{% if ticket.id %}x{% endif %}",
+        "{{ticket.__class__}}{{ticket.__class__.__mro__}}",
+        "{{ ticket.id.__str__ }}",
+        "{% include 'etc/passwd' %}",
         "{{7*7}}",
     ],
 )
@@ -110,3 +109,35 @@ def test_placeholder_context_prefers_the_live_ticket_and_fills_defaults() -> Non
         context,
     )
     assert rendered == "Live|solved|u|Ana R.|Ana|ana@example.com|private note||gold|r"
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("{{ ticket.title | upcase }}", "PRINTER ON FIRE"),
+        ("{{ticket.id | plus: 1}}", "43"),
+        ("{{ ticket['id'] }}", "42"),
+        ('{% if ticket.status == "open" %}still open{% else %}done{% endif %}', "still open"),
+        ("{% for tag in ticket.tags %}[{{ tag }}]{% endfor %}", "[a][b]"),
+        ("{{ ticket.tags | join: ',' }}", "a,b"),
+        ("{{ ticket.requester.name | split: ' ' | first }}", "Ana"),
+    ],
+)
+def test_liquid_filters_and_tags(template: str, expected: str) -> None:
+    assert render(template, CONTEXT) == expected
+
+
+def test_html_targets_escape_values_but_not_the_template() -> None:
+    context = {"ticket": {"subject": "<script>alert(1)</script> & co"}}
+    rendered = render("<p>{{ticket.title}}</p>", context, escape=True)
+    assert rendered == "<p>&lt;script&gt;alert(1)&lt;/script&gt; &amp; co</p>"
+
+
+def test_invalid_liquid_still_substitutes_plain_names() -> None:
+    assert render("#{{ticket.id}} {% bogus %}", CONTEXT) == "#42 {% bogus %}"
+    assert render("<{{ticket.title}}> {% if %}", {"ticket": {"subject": "<b>"}}, escape=True) == "<&lt;b&gt;> {% if %}"
+
+
+def test_runaway_loops_are_cut_off() -> None:
+    template = "{% for i in (1..100000) %}{% for j in (1..100000) %}x{% endfor %}{% endfor %}"
+    assert len(render(template, CONTEXT)) < 10_000

@@ -67,7 +67,8 @@ def test_no_policy_no_targets_and_filters_choose() -> None:
     {"title": ""}, {"policy_metrics": []},
     {"policy_metrics": [{"priority": "normal", "metric": "first_reply_time", "target": -1}]},
     {"policy_metrics": [{"priority": "normal", "metric": "made_up", "target": 5}]},
-    {"policy_metrics": [{"priority": "normal", "metric": "first_reply_time", "target": 5, "business_hours": True}]},
+    {"policy_metrics": [{"priority": "normal", "metric": "first_reply_time", "target": 5, "business_hours": "yes"}]},
+    {"schedule_id": "first"},
 ])
 def test_invalid_policies_are_refused(broken: dict[str, object]) -> None:
     with pytest.raises(InvalidRule):

@@ -9,15 +9,29 @@ from urllib.parse import parse_qs
 
 from chalice.app import Chalice, Request, Response
 
+from helpdesk.api.automations import automations
 from helpdesk.api.errors import mapped
 from helpdesk.api.inbound import inbound
+from helpdesk.api.organizations import organizations
+from helpdesk.api.rule_insights import insights
+from helpdesk.api.rule_sets import rule_sets
+from helpdesk.api.rules import rules
+from helpdesk.api.schedules import schedules
 from helpdesk.api.survey_page import rated_page, survey_page
+from helpdesk.api.workspace import workspace
 from helpdesk.domain.errors import InvalidInput
 from helpdesk.domain.users import User
 
 app = Chalice(app_name="helpdesk", configure_logs=False)  # logging is Powertools' (JSON), not a second handler
 app.api.binary_types.extend(["message/rfc822", "multipart/form-data"])
 app.register_blueprint(inbound)
+app.register_blueprint(insights)
+app.register_blueprint(rules)
+app.register_blueprint(workspace)
+app.register_blueprint(automations)
+app.register_blueprint(rule_sets)
+app.register_blueprint(schedules)
+app.register_blueprint(organizations)
 RAW_MAIL = ["message/rfc822", "application/octet-stream", "text/plain"]
 FORM = ["application/x-www-form-urlencoded", "application/json"]
 MAX_PER_PAGE = 100

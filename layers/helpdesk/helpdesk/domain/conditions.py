@@ -25,12 +25,20 @@ Fields and operators (``CHANGE`` = changed, not_changed, value (changed to), not
   (Zendesk's 0, 4, 2 accepted); admins count as agents.
 - ``requester_locale``: is, is_not a locale; ``es`` also matches ``es-419``.
 - ``custom_fields_<id>`` (ticket field; ``ticket_fields_<id>`` accepted): is, is_not, present, not_present,
-  CHANGE. ``requester.custom_fields.<key>`` (user field; ``requester_field_<key>`` accepted): is, is_not,
-  present, not_present. Custom values compare loosely: ``True`` equals ``"true"``, ``3`` equals ``"3"``.
+  CHANGE. ``requester.custom_fields.<key>`` (user field; ``requester_field_<key>`` accepted) and
+  ``organization.custom_fields.<key>`` (field of the requester's organization, ``UpdateContext.organization``;
+  ``organization_field_<key>`` accepted): is, is_not, present, not_present. Custom values compare loosely:
+  ``True`` equals ``"true"``, ``3`` equals ``"3"``.
+- ``reopens`` (times the ticket went from solved back to open), ``replies`` (public agent comments),
+  ``unanswered_requester_comments`` (public requester comments since the last public agent comment;
+  ``requester_unanswered_comments`` accepted): is, is_not, less_than, greater_than a count.
+- ``within_business_hours``: is ``true`` | ``false``; false either way when it is not known
+  (``UpdateContext.in_business_hours`` is None).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -73,6 +81,15 @@ def _user_field(key: str) -> Reader:
     return lambda ticket, ctx: (ctx.requester.get("user_fields") or {}).get(key)
 
 
+def _organization_field(key: str) -> Reader:
+    def read(ticket: Mapping[str, Any], ctx: UpdateContext) -> Any:
+        organization = ctx.organization or {}
+        fields = organization.get("organization_fields") or organization.get("custom_fields") or {}
+        return fields.get(key) if isinstance(fields, Mapping) else None
+
+    return read
+
+
 def _scalar(value: Any) -> Any:
     if isinstance(value, dict):
         raise ValueError("a value must be a string, number, boolean or list")
@@ -96,6 +113,10 @@ def _ticket_type(value: Any) -> str:
 
 def _ids(name: str, *symbols: str) -> _Spec:
     return _Spec((*IS, *CHANGE), partial(rv.entity_id, symbols=symbols), read=_field(name), people=True)
+
+
+def _count(name: str) -> _Spec:
+    return _Spec((*IS, "less_than", "greater_than"), rv.count, read=lambda ticket, ctx: ticket.get(name) or 0)
 
 
 def _ordered(name: str, options: tuple[str, ...], rank: Mapping[Any, int], *, blank: bool) -> _Spec:
@@ -129,8 +150,16 @@ _SPECS: dict[str, _Spec] = {
     "role": _Spec(IS, rv.role, check=partial(checks.role_check, False)),
     "requester_role": _Spec(IS, rv.role, check=partial(checks.role_check, True)),
     "requester_locale": _Spec(IS, _text, check=checks.locale_check),
+    "reopens": _count("reopens"),
+    "replies": _count("replies"),
+    "unanswered_requester_comments": _count("unanswered_requester_comments"),
+    "within_business_hours": _Spec(("is",), rv.boolean, check=checks.business_hours_check),
 }
-_ALIASES = {"ticket_type_id": "type"}
+_ALIASES = {"ticket_type_id": "type", "requester_unanswered_comments": "unanswered_requester_comments"}
+_FIELD_FAMILIES: tuple[tuple[tuple[str, ...], str, Callable[[str], Reader]], ...] = (
+    (("requester.custom_fields.", "requester_field_"), "requester.custom_fields.", _user_field),
+    (("organization.custom_fields.", "organization_field_"), "organization.custom_fields.", _organization_field),
+)
 
 
 def _spec_for(field: str) -> tuple[str, _Spec]:
@@ -144,11 +173,12 @@ def _spec_for(field: str) -> tuple[str, _Spec]:
             operators = ("present", "not_present", *IS, *CHANGE)
             spec = _Spec(operators, _scalar, read=_custom(field_id), key=rv.loose)
             return f"custom_fields_{field_id}", spec
-    for prefix in ("requester.custom_fields.", "requester_field_"):
-        if field.startswith(prefix) and field[len(prefix) :]:
-            key = field[len(prefix) :]
-            spec = _Spec(("present", "not_present", *IS), _scalar, read=_user_field(key), key=rv.loose)
-            return f"requester.custom_fields.{key}", spec
+    for prefixes, canonical, reader in _FIELD_FAMILIES:
+        for prefix in prefixes:
+            if field.startswith(prefix) and field[len(prefix) :]:
+                key = field[len(prefix) :]
+                spec = _Spec(("present", "not_present", *IS), _scalar, read=reader(key), key=rv.loose)
+                return f"{canonical}{key}", spec
     raise InvalidRule(f"unknown condition field {field!r}")
 
 
@@ -195,6 +225,17 @@ def _resolve(value: Any, ticket: Mapping[str, Any], ctx: UpdateContext) -> Any:
     return value
 
 
+def _compare(op: str, now: Any, target: Any, rank: Mapping[Any, int] | None) -> bool:
+    """less_than / greater_than: by rank for ordered values (status, priority), else as numbers."""
+    if rank is not None:
+        if now not in rank or target not in rank:
+            return False
+        now, target = rank[now], rank[target]
+    elif not isinstance(now, int) or not isinstance(target, int):
+        return False
+    return bool(now < target) if op == "less_than" else bool(now > target)
+
+
 def _evaluate(spec: _Spec, op: str, value: Any, ticket: Mapping[str, Any], ctx: UpdateContext) -> bool:
     if spec.check is not None:
         return spec.check(op, value, ticket, ctx)
@@ -207,10 +248,7 @@ def _evaluate(spec: _Spec, op: str, value: Any, ticket: Mapping[str, Any], ctx: 
         same: bool = now == target
         return same if op == "is" else not same
     if op in ("less_than", "greater_than"):
-        rank = spec.rank or {}
-        if now not in rank or target not in rank:
-            return False
-        return rank[now] < rank[target] if op == "less_than" else rank[now] > rank[target]
+        return _compare(op, now, target, spec.rank)
     before = spec.key(spec.read(ctx.previous, ctx)) if ctx.previous is not None else None
     changed: bool = before != now
     if op in ("changed", "not_changed"):
@@ -219,11 +257,22 @@ def _evaluate(spec: _Spec, op: str, value: Any, ticket: Mapping[str, Any], ctx: 
     return hit if op in ("value", "value_previous") else not hit
 
 
+@functools.lru_cache(maxsize=8192)
+def _prepared(field: Any, operator: Any, value: Any) -> tuple[_Spec, str, Any]:
+    normalised = _normalise({"field": field, "operator": operator, "value": value}, "condition")
+    return _spec_for(normalised["field"])[1], normalised["operator"], normalised["value"]
+
+
 def holds(condition: Mapping[str, Any], ticket: Mapping[str, Any], ctx: UpdateContext) -> bool:
-    """Whether one condition holds; the condition is normalised on the way, so raw input is fine too."""
-    normalised = _normalise(condition, "condition")
-    _, spec = _spec_for(normalised["field"])
-    return _evaluate(spec, normalised["operator"], normalised["value"], ticket, ctx)
+    """Whether one condition holds; the condition is normalised on the way (once per distinct condition, then
+    remembered), so raw input is fine too."""
+    field, operator, value = condition.get("field"), condition.get("operator"), condition.get("value")
+    if isinstance(value, str | int | float | bool | None) and isinstance(field, str) and isinstance(operator, str):
+        spec, operator, value = _prepared(field, operator, value)
+    else:
+        normalised = _normalise(condition, "condition")
+        spec, operator, value = _spec_for(normalised["field"])[1], normalised["operator"], normalised["value"]
+    return _evaluate(spec, operator, value, ticket, ctx)
 
 
 def matches(
@@ -235,3 +284,9 @@ def matches(
     if not all(holds(condition, ticket, ctx) for condition in every):
         return False
     return not some or any(holds(condition, ticket, ctx) for condition in some)
+
+
+def supported_fields() -> dict[str, tuple[str, ...]]:
+    """Each condition field the engine evaluates (fixed names only, not the custom field families) and its
+    operators, in order."""
+    return {name: spec.operators for name, spec in _SPECS.items()}

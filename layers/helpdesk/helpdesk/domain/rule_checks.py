@@ -1,10 +1,12 @@
-"""Condition checks that are not a plain comparison of one ticket value: tags, channels, text, roles, locale.
+"""Condition checks that are not a plain comparison of one ticket value: tags, channels, text, roles, locale,
+business hours.
 
 Each check takes ``(operator, canonical value, ticket, context)``; see ``helpdesk.domain.conditions``.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -15,9 +17,15 @@ from helpdesk.domain.rule_context import UpdateContext
 COMMENT_VISIBILITY = ("true", "false", "not_relevant", "requester_can_see_comment")
 
 
+@functools.lru_cache(maxsize=4096)
+def _wanted_tags(value: str) -> tuple[str, ...]:
+    return tuple(tag.lower() for tag in rv.tag_list(value))
+
+
 def tags_check(op: str, value: Any, ticket: Mapping[str, Any], ctx: UpdateContext) -> bool:
     present = {tag.lower() for tag in ticket.get("tags") or []}
-    hit = any(tag.lower() in present for tag in rv.tag_list(value))
+    wanted = _wanted_tags(value) if isinstance(value, str) else tuple(t.lower() for t in rv.tag_list(value))
+    hit = any(tag in present for tag in wanted)
     return hit if op == "includes" else not hit
 
 
@@ -85,3 +93,10 @@ def locale_check(op: str, value: Any, ticket: Mapping[str, Any], ctx: UpdateCont
     wanted = value.lower().replace("_", "-")
     hit = locale == wanted or locale.startswith(wanted + "-")
     return hit if op == "is" else not hit
+
+
+def business_hours_check(op: str, value: Any, ticket: Mapping[str, Any], ctx: UpdateContext) -> bool:
+    """Whether the update is (value True) or is not (False) within business hours; unknown is never a match."""
+    if ctx.in_business_hours is None:
+        return False
+    return bool(ctx.in_business_hours) == bool(value)

@@ -13,7 +13,9 @@ class UpdateContext:
 
     ``previous`` is the full ticket snapshot before this update (None on Create); ``comment`` is the comment
     added by this update, if any: ``{"body": str, "public": bool, "author_id": int}``; ``requester`` is
-    ``{"id", "email", "name", "role", "locale", "user_fields": {...}}``.
+    ``{"id", "email", "name", "role", "locale", "user_fields": {...}}``; ``organization`` is the requester's
+    organization (``{"id", "name", "organization_fields": {...}}``) when known; ``in_business_hours`` says
+    whether the update happens within the ticket's business hours (None: unknown, and the condition is false).
     """
 
     update_type: Literal["Create", "Change"]
@@ -23,3 +25,5 @@ class UpdateContext:
     comment: Mapping[str, Any] | None = None
     previous: Mapping[str, Any] | None = None
     requester: Mapping[str, Any] = field(default_factory=dict)
+    organization: Mapping[str, Any] | None = None
+    in_business_hours: bool | None = None

@@ -168,3 +168,21 @@ def loose(value: Any) -> str | None:
     if isinstance(value, list | tuple):
         return " ".join(sorted(str(item) for item in value))
     return str(value).strip().lower()
+
+
+def count(value: Any) -> int:
+    """A count: a non-negative integer (or its digits as text)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    raise ValueError(f"{value!r} is not a whole number of zero or more")
+
+
+def boolean(value: Any) -> bool:
+    """``true`` or ``false`` (a boolean, or its name as text)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise ValueError(f"{value!r} is not true or false")

@@ -1,9 +1,13 @@
-"""SLA policies and targets: due times set on the ticket, breaches found by a sweep (calendar minutes).
+"""SLA policies and targets: due times set on the ticket, breaches found by a sweep.
 
 Supported metrics (Zendesk names): ``first_reply_time`` (creation -> first public agent comment) and
 ``total_resolution_time`` (creation -> solved). A policy is a filter in the trigger condition format plus
 targets per priority; the first matching policy by position applies. A ticket without a priority is measured
 against the ``normal`` targets. Breaches are recorded at the sweep's time, never back-dated.
+
+A policy metric with ``business_hours: true`` counts business minutes of a schedule
+(``helpdesk.domain.business_hours``): the one the policy names by ``schedule_id``, else the default schedule
+(the first, by id). Without any schedule, business minutes are calendar minutes (open around the clock).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from helpdesk.domain.business_hours import Schedule, add_business_minutes
 from helpdesk.domain.clock import iso
 from helpdesk.domain.errors import InvalidRule
 from helpdesk.domain.tickets import PRIORITIES, SlaTarget, Ticket
@@ -36,6 +41,11 @@ class SlaPolicy:
     filter: dict[str, list[dict[str, Any]]]
     metrics: tuple[PolicyMetric, ...]
     description: str = ""
+    schedule_id: int | None = None
+
+    @property
+    def uses_business_hours(self) -> bool:
+        return any(m.business_hours for m in self.metrics)
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any], *, id: int) -> SlaPolicy:
@@ -54,19 +64,24 @@ class SlaPolicy:
                 raise InvalidRule(f"policy metric must be one of {', '.join(METRICS)}, not {metric.metric!r}")
             if not isinstance(metric.target, int) or metric.target <= 0:
                 raise InvalidRule("policy metric target must be a positive number of minutes")
-            if metric.business_hours:
-                raise InvalidRule("business-hours targets are not supported yet; use calendar minutes")
+            if not isinstance(raw.get("business_hours", False), bool):
+                raise InvalidRule("policy metric business_hours must be true or false")
             metrics.append(metric)
         if not metrics:
             raise InvalidRule("an SLA policy needs at least one policy metric")
+        schedule_id = data.get("schedule_id")
+        if schedule_id is not None and (isinstance(schedule_id, bool) or not isinstance(schedule_id, int)):
+            raise InvalidRule("schedule_id must be a schedule's id")
         return cls(id=id, title=title, position=int(data.get("position") or 0),
                    filter=validate_conditions(data.get("filter") or {"all": [], "any": []}),
-                   metrics=tuple(metrics), description=str(data.get("description") or ""))
+                   metrics=tuple(metrics), description=str(data.get("description") or ""),
+                   schedule_id=schedule_id)
 
     def to_api(self) -> dict[str, Any]:
+        extra = {} if self.schedule_id is None else {"schedule_id": self.schedule_id}
         return {
             "id": self.id, "title": self.title, "description": self.description, "position": self.position,
-            "filter": self.filter,
+            "filter": self.filter, **extra,
             "policy_metrics": [
                 {"priority": m.priority, "metric": m.metric, "target": m.target, "business_hours": m.business_hours}
                 for m in self.metrics
@@ -76,6 +91,24 @@ class SlaPolicy:
     def targets_for(self, priority: str | None) -> dict[str, int]:
         wanted = priority or "normal"
         return {m.metric: m.target for m in self.metrics if m.priority == wanted}
+
+    def metrics_for(self, priority: str | None) -> dict[str, PolicyMetric]:
+        wanted = priority or "normal"
+        return {m.metric: m for m in self.metrics if m.priority == wanted}
+
+
+def schedule_for(policy: SlaPolicy, schedules: Sequence[Schedule]) -> Schedule | None:
+    """The schedule a policy's business-hours targets count in: the one it names, else the first by id."""
+    ordered = sorted(schedules, key=lambda s: s.id)
+    named = [s for s in ordered if s.id == policy.schedule_id]
+    return named[0] if named else (ordered[0] if ordered else None)
+
+
+def due_time(start: datetime, metric: PolicyMetric, schedule: Schedule | None) -> datetime:
+    """When a target started at ``start`` is due: calendar minutes, or business minutes of ``schedule``."""
+    if metric.business_hours and schedule is not None:
+        return add_business_minutes(schedule, start, metric.target)
+    return start + timedelta(minutes=metric.target)
 
 
 def choose_policy(ticket: Ticket, policies: Sequence[SlaPolicy]) -> SlaPolicy | None:
@@ -99,11 +132,13 @@ def _fulfilment(ticket: Ticket, metric: str) -> datetime | None:
     return None
 
 
-def apply_sla(ticket: Ticket, policies: Sequence[SlaPolicy], now: datetime) -> None:
+def apply_sla(ticket: Ticket, policies: Sequence[SlaPolicy], now: datetime,
+              schedules: Sequence[Schedule] = ()) -> None:
     """(Re)compute the ticket's targets: fulfil what stopped, set due times from the policy and priority.
 
     Breached and fulfilled targets are history and are kept; open targets follow the current policy and
-    priority, measured from the ticket's creation.
+    priority, measured from the ticket's creation, in calendar minutes or in business minutes of the
+    policy's schedule (see ``schedule_for``; ``schedules`` may be empty when no policy uses business hours).
     """
     for metric, target in ticket.sla_targets.items():
         stop = _fulfilment(ticket, metric)
@@ -113,25 +148,29 @@ def apply_sla(ticket: Ticket, policies: Sequence[SlaPolicy], now: datetime) -> N
         return
     policy = choose_policy(ticket, policies)
     ticket.sla_policy_id = policy.id if policy else None
-    wanted = policy.targets_for(ticket.priority) if policy else {}
+    wanted = policy.metrics_for(ticket.priority) if policy else {}
+    schedule = schedule_for(policy, schedules) if policy else None
     for metric in list(ticket.sla_targets):
         if ticket.sla_targets[metric].active and metric not in wanted:
             del ticket.sla_targets[metric]
-    for metric, minutes in wanted.items():
+    for metric, spec in wanted.items():
         existing = ticket.sla_targets.get(metric)
         if existing is not None and not existing.active:
             continue
         if _fulfilment(ticket, metric) is not None:
             continue
         start = ticket.created_at
-        ticket.sla_targets[metric] = SlaTarget(metric, start, start + timedelta(minutes=minutes), minutes)
+        ticket.sla_targets[metric] = SlaTarget(metric, start, due_time(start, spec, schedule), spec.target)
 
 
 def next_due(ticket: Ticket) -> datetime | None:
-    """The earliest due time of a target still running: what the sweep's sparse index is keyed on."""
+    """The earliest due time of a target still running, or of handing an unassigned ticket to its group's
+    manager (``assignment_due_at``): what the sweep's sparse index is keyed on."""
     if ticket.status in ("solved", "closed"):
         return None
     dues = [t.due_at for t in ticket.sla_targets.values() if t.active]
+    if ticket.assignment_due_at is not None and ticket.assignee_id is None and ticket.group_id is not None:
+        dues.append(ticket.assignment_due_at)
     return min(dues) if dues else None
 
 

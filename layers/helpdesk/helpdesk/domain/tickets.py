@@ -98,6 +98,7 @@ class Ticket:
     unanswered_requester_comments: int = 0  # public requester comments since the last public agent comment
     comment_count: int = 0
     audit_count: int = 0
+    assignment_due_at: datetime | None = None  # unassigned in a group with a limit: when the manager gets it
     version: int | None = None
 
     def snapshot(self) -> dict[str, Any]:
@@ -266,6 +267,9 @@ def _stamp(ticket: Ticket, previous: Mapping[str, Any] | None, actor: Actor, com
             ticket.reopens += 1
     if ticket.assignee_id is not None and (previous is None or previous["assignee_id"] != ticket.assignee_id):
         ticket.assigned_at = now
+    if previous is not None and (previous["assignee_id"], previous["group_id"]) != (ticket.assignee_id,
+                                                                                    ticket.group_id):
+        ticket.assignment_due_at = None  # a new stretch unassigned (or none): assignment sets it again
     if ticket.status == "solved" and previous_status != "solved":
         ticket.solved_at = now
     elif ticket.status not in ("solved", "closed"):

@@ -20,14 +20,15 @@ class User:
     user_fields: dict[str, Any] = field(default_factory=dict)
     api_token_sha256: str | None = None
     bouncing: bool = False
+    organization_id: int | None = None
 
     def to_api(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "email": self.email, "role": self.role.replace("-", "_"),
-                "locale": self.locale, "user_fields": dict(self.user_fields)}
+                "locale": self.locale, "user_fields": dict(self.user_fields), "organization_id": self.organization_id}
 
     def view(self) -> dict[str, Any]:
         return {"id": self.id, "email": self.email, "name": self.name, "role": self.role,
-                "locale": self.locale, "user_fields": dict(self.user_fields)}
+                "locale": self.locale, "user_fields": dict(self.user_fields), "organization_id": self.organization_id}
 
     def token_matches(self, token: str) -> bool:
         if not self.api_token_sha256:

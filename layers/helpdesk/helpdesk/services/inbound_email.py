@@ -25,6 +25,7 @@ from helpdesk.domain.users import User
 from helpdesk.services.bounces import attach_bounce
 from helpdesk.services.common import commit, with_retries
 from helpdesk.services.email_threading import find_ticket
+from helpdesk.services.organizations import organization_of
 
 RAW_PREFIX = "inbound/"
 QUARANTINE_PREFIX = "quarantine/"
@@ -179,6 +180,11 @@ def _write(deps: Container, inbound: _Inbound) -> Outcome:
             fields.update(group_id=inbound.address.group_id, brand_id=inbound.address.brand_id)
         if inbound.spoofed:
             fields["tags"] = [SUSPICIOUS_TAG]
+        organization = organization_of(deps, sender)
+        if organization is not None:
+            fields["organization_id"] = organization.id
+            if "group_id" not in fields or fields["group_id"] is None:
+                fields["group_id"] = organization.group_id
         update = open_ticket(ticket_id=deps.tickets.allocate_id(), subject=mail.subject, comment=comment,
                              requester_id=sender.id, actor=_actor(sender), via="email", now=now, fields=fields)
         update.ticket.follow_up_of = follow_up_of

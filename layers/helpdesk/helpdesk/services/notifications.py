@@ -80,6 +80,11 @@ def deliver(deps: Container, detail_type: str, detail: Mapping[str, Any]) -> Del
         result = _reply(deps, detail)
     elif detail_type == "NotificationRequested":
         result = _notification(deps, detail)
+    elif detail_type == "WebhookRequested":
+        from helpdesk.services.webhooks import deliver_webhook
+
+        called = deliver_webhook(deps, detail)
+        result = Delivery(event_id, f"webhook:{called.webhook_id}", skipped=called.skipped)
     else:
         raise InvalidInput(f"notify does not handle {detail_type} events")
     if result.skipped is None:

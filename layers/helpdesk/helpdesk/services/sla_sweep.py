@@ -10,6 +10,7 @@ from helpdesk.domain import sla
 from helpdesk.domain.clock import iso, to_epoch
 from helpdesk.domain.events import DomainEvent, ticket_event
 from helpdesk.domain.tickets import SYSTEM, change_ticket, next_priority
+from helpdesk.services import assignment
 from helpdesk.services.common import commit, with_retries
 
 SWEEP_LIMIT = 500
@@ -20,6 +21,7 @@ BREACH_TAG = "sla_breached"
 class SweepReport:
     read: int = 0
     breaches: list[tuple[int, str]] = field(default_factory=list)
+    to_managers: list[tuple[int, int]] = field(default_factory=list)  # (ticket, manager): unassigned too long
 
 
 def sweep(deps: Container) -> SweepReport:
@@ -29,6 +31,9 @@ def sweep(deps: Container) -> SweepReport:
         report.read += 1
         for metric in with_retries(lambda tid=ticket_id: _escalate(deps, tid)):  # type: ignore[misc]
             report.breaches.append((ticket_id, metric))
+        manager = assignment.escalate_ticket(deps, ticket_id)
+        if manager is not None:
+            report.to_managers.append((ticket_id, manager))
     return report
 
 

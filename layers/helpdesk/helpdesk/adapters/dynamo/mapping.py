@@ -10,7 +10,7 @@ from helpdesk.domain.clock import iso, parse_iso
 from helpdesk.domain.tickets import Audit, Comment, Satisfaction, SlaTarget, Ticket
 
 _TIMES = ("created_at", "updated_at", "first_reply_at", "solved_at", "status_updated_at", "assigned_at",
-          "requester_updated_at", "agent_updated_at")
+          "requester_updated_at", "agent_updated_at", "assignment_due_at")
 
 
 def _required_time(value: Any) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 SLA_BUCKET = "due"
@@ -40,6 +40,28 @@ class ByUpdatedIndex(GlobalSecondaryIndex["TicketModel"]):
     updated_at = NumberAttribute(range_key=True)
 
 
+class ByAssigneeIndex(GlobalSecondaryIndex["TicketModel"]):
+    """Tickets per assignee by status: an agent's open load is one query (sparse: assigned tickets only)."""
+
+    class Meta:
+        index_name = "by_assignee"
+        projection = KeysOnlyProjection()
+
+    assignee_key = UnicodeAttribute(hash_key=True)
+    status = UnicodeAttribute(range_key=True)
+
+
+class ByStatusIndex(GlobalSecondaryIndex["TicketModel"]):
+    """Tickets by status, oldest status change first: what automations read (``hours since <status>``)."""
+
+    class Meta:
+        index_name = "by_status"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    status_updated_at = NumberAttribute(range_key=True)
+
+
 class TicketModel(Model):
     class Meta:
         table_name = "Tickets"
@@ -52,12 +74,16 @@ class TicketModel(Model):
     sla_due_at = NumberAttribute(null=True)
     survey_bucket = UnicodeAttribute(null=True)
     survey_due_at = NumberAttribute(null=True)
+    status_updated_at = NumberAttribute(null=True)
+    assignee_key = UnicodeAttribute(null=True)
     doc: JSONAttribute = JSONAttribute()
     version = VersionAttribute()
 
     sla_due = SlaDueIndex()
     survey_due = SurveyDueIndex()
     by_updated = ByUpdatedIndex()
+    by_status = ByStatusIndex()
+    by_assignee = ByAssigneeIndex()
 
 
 class ActivityModel(Model):

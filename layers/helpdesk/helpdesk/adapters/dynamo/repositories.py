@@ -56,12 +56,15 @@ def _next_counter(name: str) -> int:
 
 def _ticket_item(ticket: Ticket) -> TicketModel:
     item = TicketModel(ticket.id, status=ticket.status, updated_at=to_epoch(ticket.updated_at),
+                       status_updated_at=to_epoch(ticket.status_updated_at or ticket.created_at),
                        doc=ticket_to_doc(ticket))
     if ticket.version is not None:
         item.version = ticket.version
     due = sla.next_due(ticket)
     if due is not None:
         item.sla_bucket, item.sla_due_at = SLA_BUCKET, to_epoch(due)
+    if ticket.assignee_id is not None:
+        item.assignee_key = str(ticket.assignee_id)
     survey_due = ticket.satisfaction.survey_due_at
     if survey_due is not None and ticket.satisfaction.score == "unoffered":
         item.survey_bucket, item.survey_due_at = SURVEY_BUCKET, to_epoch(survey_due)

@@ -1,0 +1,59 @@
+"""Rule insights: how often each trigger fired (last 24 hours, 7 days) and a dry run of a trigger before saving it.
+
+Register on the app with ``app.register_blueprint(insights)``; each route is also an API event of ApiFunction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint, Request
+
+from helpdesk.api.errors import mapped
+from helpdesk.domain.errors import InvalidInput
+
+insights = Blueprint(__name__)
+
+
+def _request() -> Request:
+    request = insights.current_request
+    if request is None:  # pragma: no cover - Chalice sets it before calling a view
+        raise RuntimeError("no current request")
+    return request
+
+
+def _deps() -> Any:
+    from helpdesk.bootstrap import container
+
+    return container()
+
+
+def _caller() -> Any:
+    from helpdesk.services.auth import authenticate
+
+    return authenticate(_deps(), _request().headers.get("authorization"))
+
+
+@insights.route("/api/v2/rule_stats/triggers.json", methods=["GET"])
+@insights.route("/api/v2/rule_stats/triggers", methods=["GET"])
+@mapped
+def trigger_stats() -> Any:
+    from helpdesk.services import rule_stats
+
+    _caller()
+    return rule_stats.trigger_stats(_deps())
+
+
+@insights.route("/api/v2/rule_stats/dry_run.json", methods=["POST"])
+@insights.route("/api/v2/rule_stats/dry_run", methods=["POST"])
+@mapped
+def dry_run() -> Any:
+    from helpdesk.services import rule_dry_run
+
+    caller = _caller()
+    body = _request().json_body
+    if not isinstance(body, dict):
+        raise InvalidInput("the body must be a JSON object")
+    params: dict[str, str] = dict(_request().query_params or {})
+    limit = rule_dry_run.parse_limit(params.get("limit"))
+    return rule_dry_run.dry_run(_deps(), body, caller, limit)

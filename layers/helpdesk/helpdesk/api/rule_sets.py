@@ -1,0 +1,41 @@
+"""Freshdesk-style rule sets (on create: first or all matching rules; on update: events and performer)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint, Response
+
+from helpdesk.api.errors import mapped
+from helpdesk.api.rule_resources import body, caller, deps, listing, path_id, request_of
+
+rule_sets = Blueprint(__name__)
+
+
+@rule_sets.route("/api/v2/rule_sets.json", methods=["GET", "POST"])
+@rule_sets.route("/api/v2/rule_sets", methods=["GET", "POST"])
+@mapped
+def rule_set_list() -> Any:
+    from helpdesk.services import rule_sets as service
+
+    user = caller(rule_sets)
+    if request_of(rule_sets).method == "POST":
+        created = service.create_rule_set(deps(), body(rule_sets), user)
+        return Response(body={"rule_set": created.to_api()}, status_code=201)
+    return listing("rule_sets", service.list_rule_sets(deps()))
+
+
+@rule_sets.route("/api/v2/rule_sets/{rule_set_id}", methods=["GET", "PUT", "DELETE"])
+@mapped
+def rule_set_item(rule_set_id: str) -> Any:
+    from helpdesk.services import rule_sets as service
+
+    user = caller(rule_sets)
+    number = path_id(rule_set_id, "rule set")
+    method = request_of(rule_sets).method
+    if method == "PUT":
+        return {"rule_set": service.update_rule_set(deps(), number, body(rule_sets), user).to_api()}
+    if method == "DELETE":
+        service.delete_rule_set(deps(), number, user)
+        return Response(body="", status_code=204)
+    return {"rule_set": deps().rule_sets.get(number).to_api()}

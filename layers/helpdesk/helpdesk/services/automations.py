@@ -1,0 +1,201 @@
+"""automations' use cases: manage automations, and run them every hour over the tickets they could match.
+
+Cost of a run. Each active automation becomes index reads (``domain.automations.candidate_reads``): one query
+of the ``by_status`` index per status it allows, bounded by the time the status was set when it has an
+``hours since <that status>`` or ``hours since update`` condition (``is N`` reads a one-hour slice). The items
+read are the union of those slices, so a run grows with the open tickets *due* for some automation, not with
+all tickets: closed tickets are never read, and ``status is pending`` + ``hours since pending > 48`` reads only
+pending tickets older than 48 hours. Without a status or bounding time condition an automation reads every
+ticket that is not closed (five partitions, O(open tickets)). Tickets found by several reads are evaluated
+once. Each firing costs one consistent read (a fresh copy, re-checked) and one transactional write; requester
+records are read only when a condition needs them. ``RunReport.items_read`` counts index items read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from helpdesk.bootstrap import Container
+from helpdesk.domain import automations as rules
+from helpdesk.domain import sla
+from helpdesk.domain.automations import Automation, Clocks
+from helpdesk.domain.business_hours import Schedule
+from helpdesk.domain.clock import iso
+from helpdesk.domain.errors import InvalidInput, TicketNotFound
+from helpdesk.domain.events import DomainEvent, ticket_event
+from helpdesk.domain.rule_actions import apply_action, notifications, placeholder_context
+from helpdesk.domain.rule_context import UpdateContext
+from helpdesk.domain.tickets import EDITABLE_FIELDS, RULE, Ticket, change_ticket
+from helpdesk.domain.users import User
+from helpdesk.ports import AlreadyApplied, RuleStore, TicketsByStatus
+from helpdesk.services.auth import require_admin
+from helpdesk.services.business_hours import default_schedule
+from helpdesk.services.common import commit, with_retries
+
+MAX_FIRINGS_PER_AUTOMATION = 1000  # per run, as Zendesk; the rest are picked up an hour later
+VIA = "automation"
+
+
+@dataclass
+class RunReport:
+    automations: int = 0
+    items_read: int = 0  # items read from the by_status index
+    tickets_evaluated: int = 0
+    reloaded: int = 0  # consistent reads of tickets about to change
+    fired: list[tuple[int, int]] = field(default_factory=list)  # (automation id, ticket id)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"automations": self.automations, "items_read": self.items_read,
+                "tickets_evaluated": self.tickets_evaluated, "reloaded": self.reloaded,
+                "fired": [{"automation_id": a, "ticket_id": t} for a, t in self.fired]}
+
+
+def _store(deps: Container) -> RuleStore[Automation]:
+    store: RuleStore[Automation] = deps.automations
+    return store
+
+
+def list_automations(deps: Container) -> list[Automation]:
+    return _store(deps).all()
+
+
+def create_automation(deps: Container, payload: Mapping[str, Any], caller: User) -> Automation:
+    require_admin(caller)
+    data = dict(payload.get("automation") or payload)
+    automation = Automation.from_api(data, id=deps.rules.allocate_id("automation"),
+                                     now_iso=iso(deps.clock.now()) or "")
+    if "position" not in data:
+        position = max((a.position for a in _store(deps).all()), default=0) + 1
+        automation = replace(automation, position=position)
+    _store(deps).put(automation)
+    return automation
+
+
+def update_automation(deps: Container, automation_id: int, payload: Mapping[str, Any], caller: User) -> Automation:
+    require_admin(caller)
+    current = _store(deps).get(automation_id)
+    changes = dict(payload.get("automation") or payload)
+    merged = {**current.to_api(), **changes, "created_at": current.created_at}
+    updated = Automation.from_api(merged, id=automation_id, now_iso=iso(deps.clock.now()) or "")
+    _store(deps).put(updated)
+    return updated
+
+
+def delete_automation(deps: Container, automation_id: int, caller: User) -> None:
+    require_admin(caller)
+    _store(deps).delete(automation_id)
+
+
+def _run_key(automation: Automation, ticket_id: int, now: datetime) -> str:
+    return f"aut#{automation.id}#{ticket_id}#{now.strftime('%Y%m%dT%H')}"
+
+
+class _Run:
+    """One hourly run: reads candidates, evaluates automations in position order, applies firings."""
+
+    def __init__(self, deps: Container, automations: list[Automation], schedule: Schedule | None) -> None:
+        self.deps, self.automations, self.schedule = deps, automations, schedule
+        self.now = deps.clock.now()
+        self.report = RunReport(automations=len(automations))
+        self.with_requester = rules.needs_requester(automations)
+        self._requesters: dict[int, Mapping[str, Any]] = {}
+        self._firings: dict[int, int] = {}
+
+    def candidates(self) -> dict[int, Ticket]:
+        index: TicketsByStatus = self.deps.tickets_by_status
+        reads = {read for a in self.automations for read in rules.candidate_reads(a, self.now)}
+        found: dict[int, Ticket] = {}
+        for read in sorted(reads, key=lambda r: (r.status, iso(r.set_before) or "", iso(r.set_after) or "")):
+            for ticket in index.with_status(read.status, read.set_after, read.set_before):
+                self.report.items_read += 1
+                found.setdefault(ticket.id, ticket)
+        return found
+
+    def context(self, ticket: Ticket) -> tuple[UpdateContext, Clocks]:
+        requester: Mapping[str, Any] = {"id": ticket.requester_id}
+        if self.with_requester:
+            if ticket.requester_id not in self._requesters:
+                self._requesters[ticket.requester_id] = self.deps.users.get(ticket.requester_id).view()
+            requester = self._requesters[ticket.requester_id]
+        snapshot = ticket.snapshot()
+        ctx = UpdateContext(update_type="Change", via=VIA, actor_role="rule", actor_id=None, previous=snapshot,
+                            requester=requester)
+        return ctx, Clocks(self.now, sla.next_due(ticket), self.schedule)
+
+    def evaluate(self, ticket: Ticket) -> None:
+        self.report.tickets_evaluated += 1
+        current = ticket
+        for automation in self.automations:
+            if current.status == "closed":
+                return
+            if self._firings.get(automation.id, 0) >= MAX_FIRINGS_PER_AUTOMATION:
+                continue
+            ctx, clocks = self.context(current)
+            if not rules.matches(automation, current.snapshot(), ctx, clocks):
+                continue
+            after = with_retries(lambda a=automation, t=current.id: self.fire(a, t))  # type: ignore[misc]
+            if after is not None:  # None: it no longer matched on a fresh read
+                current = after
+                self._firings[automation.id] = self._firings.get(automation.id, 0) + 1
+                self.report.fired.append((automation.id, current.id))
+
+    def fire(self, automation: Automation, ticket_id: int) -> Ticket | None:
+        """Apply the automation to a fresh copy of the ticket if it still matches; the ticket after, or None."""
+        try:
+            ticket = self.deps.tickets.get(ticket_id)
+        except TicketNotFound:
+            return None
+        self.report.reloaded += 1
+        ctx, clocks = self.context(ticket)
+        snapshot = ticket.snapshot()
+        if not rules.matches(automation, snapshot, ctx, clocks):
+            return None
+        after = dict(snapshot)
+        for action in automation.actions:
+            apply_action(after, action, ctx)
+        fields = {k: v for k, v in after.items() if k in EDITABLE_FIELDS and snapshot.get(k) != v}
+        key = _run_key(automation, ticket.id, self.now)
+        notices = self._notices(automation, ticket.id, after, ctx, key)
+        if not fields:
+            try:
+                self.deps.tickets.record_operation(key, notices)
+            except AlreadyApplied as done:
+                notices = done.events
+            self.deps.publisher.publish(notices)
+            return ticket
+        try:
+            update = change_ticket(ticket, actor=RULE, via=VIA, now=self.now, fields=fields)
+        except InvalidInput:
+            return None
+        commit(self.deps, update, idempotency_key=key, extra_events=notices)
+        return update.ticket
+
+    def _notices(self, automation: Automation, ticket_id: int, after: dict[str, Any], ctx: UpdateContext,
+                 key: str) -> list[DomainEvent]:
+        fired = ticket_event("AutomationFired", ticket_id, key, RULE, self.now, automation_id=automation.id)
+        found = notifications(automation.id, automation.actions, placeholder_context(after, ctx))
+        return [fired, *(
+            ticket_event("WebhookRequested", ticket_id, f"{key}:{i}", RULE, self.now, webhook_id=str(n.recipient),
+                         body=n.body, trigger_id=n.trigger_id, automation_id=automation.id)
+            if n.kind == "webhook" else
+            ticket_event("NotificationRequested", ticket_id, f"{key}:{i}", RULE, self.now, recipient=n.recipient,
+                         subject=n.subject, body=n.body, trigger_id=n.trigger_id, automation_id=automation.id,
+                         responding_to_automatic=False)
+            for i, n in enumerate(found)
+        )]
+
+
+def run(deps: Container) -> RunReport:
+    """Run every active automation once over the tickets it could match (see the module docstring)."""
+    active = [a for a in _store(deps).all() if a.active]
+    if not active:
+        return RunReport()
+    business = any(c["operator"].endswith("_business_hours") for a in active for group in a.conditions.values()
+                   for c in group)
+    job = _Run(deps, active, default_schedule(deps) if business else None)
+    for _, ticket in sorted(job.candidates().items()):
+        job.evaluate(ticket)
+    return job.report
