@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from tests.integration.automation_stack import hours_pass, rules_client, with_automations
+from tests.integration.automation_stack import hours_pass
 from tests.support import START, Pipeline, make_email
 
 
-@pytest.fixture(scope="module")
-def translated_template(translated_template: dict[str, Any]) -> dict[str, Any]:
-    return with_automations(translated_template)
-
-
 @pytest.fixture
-def p(pipeline: Pipeline) -> Iterator[Pipeline]:
-    with rules_client(pipeline) as client:
-        yield client
+def p(pipeline: Pipeline) -> Pipeline:
+    return pipeline
 
 
 def cond(field: str, operator: str, value: Any = None) -> dict[str, Any]:

@@ -3,7 +3,6 @@ unassigned limit, and macros that show their changes without saving anything."""
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Iterator
 from dataclasses import replace
@@ -14,27 +13,9 @@ import pytest
 
 from tests.support import Pipeline
 
-BY_ASSIGNEE = {"IndexName": "by_assignee",
-               "KeySchema": [{"AttributeName": "assignee_key", "KeyType": "HASH"},
-                             {"AttributeName": "status", "KeyType": "RANGE"}],
-               "Projection": {"ProjectionType": "KEYS_ONLY"}}
-
-
-@pytest.fixture(scope="module")
-def translated_template(translated_template: dict[str, Any]) -> dict[str, Any]:
-    """The template, with the tickets table's ``by_assignee`` index until template.yaml declares it."""
-    template = copy.deepcopy(translated_template)
-    table = template["Resources"]["TicketsTable"]["Properties"]
-    if all(index["IndexName"] != "by_assignee" for index in table["GlobalSecondaryIndexes"]):
-        table["GlobalSecondaryIndexes"].append(BY_ASSIGNEE)
-        known = {a["AttributeName"] for a in table["AttributeDefinitions"]}
-        table["AttributeDefinitions"] += [{"AttributeName": name, "AttributeType": "S"}
-                                          for name in ("assignee_key", "status") if name not in known]
-    return template
-
 
 class Workspace:
-    """Calls to the workspace API (the app's, or a private app's until app.py registers the blueprint)."""
+    """Calls to the workspace API (groups, memberships, macros)."""
 
     def __init__(self, pipeline: Pipeline, client: Any) -> None:
         self.pipeline, self.client = pipeline, client

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import copy
 import dataclasses
 import email
 import hashlib
@@ -19,24 +18,12 @@ from typing import Any
 
 import pytest
 
-from tests.integration.rules_api import rules_routes
 from tests.support import Pipeline, make_email
 
 
-@pytest.fixture(scope="session")
-def translated_template(translated_template: dict[str, Any]) -> dict[str, Any]:
-    """The template, with WebhookRequested routed to notify if template.yaml does not route it yet."""
-    template = copy.deepcopy(translated_template)
-    pattern = template["Resources"]["NotificationsRule"]["Properties"]["EventPattern"]
-    if "WebhookRequested" not in pattern["detail-type"]:
-        pattern["detail-type"].append("WebhookRequested")
-    return template
-
-
 @pytest.fixture
-def p(pipeline: Pipeline) -> Iterator[Pipeline]:
-    with rules_routes():
-        yield pipeline
+def p(pipeline: Pipeline) -> Pipeline:
+    return pipeline
 
 
 def _trigger(p: Pipeline, title: str, conditions: list[dict[str, Any]], actions: list[dict[str, Any]],

@@ -5,14 +5,13 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
 
 from helpdesk.domain.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from helpdesk.ports import EndpointUnreachable, HttpResult, WebhookTransport
-from tests.integration.rules_api import rules_routes
 from tests.support import Pipeline
 
 RULE = {"title": "Urgent refunds", "conditions": {"all": [{"field": "current_tags", "operator": "includes",
@@ -21,9 +20,8 @@ RULE = {"title": "Urgent refunds", "conditions": {"all": [{"field": "current_tag
 
 
 @pytest.fixture
-def p(pipeline: Pipeline) -> Iterator[Pipeline]:
-    with rules_routes():
-        yield pipeline
+def p(pipeline: Pipeline) -> Pipeline:
+    return pipeline
 
 
 def _create(p: Pipeline, title: str, **extra: Any) -> dict[str, Any]:
