@@ -7,12 +7,13 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
-from chalice.app import Chalice, Request, Response
+from chalice.app import Chalice, Response
 
 from helpdesk.api.automations import automations
 from helpdesk.api.errors import mapped
 from helpdesk.api.inbound import inbound
 from helpdesk.api.organizations import organizations
+from helpdesk.api.requests import RequestContext, path_id
 from helpdesk.api.rule_insights import insights
 from helpdesk.api.rule_sets import rule_sets
 from helpdesk.api.rules import rules
@@ -20,7 +21,6 @@ from helpdesk.api.schedules import schedules
 from helpdesk.api.survey_page import rated_page, survey_page
 from helpdesk.api.workspace import workspace
 from helpdesk.domain.errors import InvalidInput
-from helpdesk.domain.users import User
 
 app = Chalice(app_name="helpdesk", configure_logs=False)  # logging is Powertools' (JSON), not a second handler
 app.api.binary_types.extend(["message/rfc822", "multipart/form-data"])
@@ -36,38 +36,12 @@ RAW_MAIL = ["message/rfc822", "application/octet-stream", "text/plain"]
 FORM = ["application/x-www-form-urlencoded", "application/json"]
 MAX_PER_PAGE = 100
 
-
-def _request() -> Request:
-    request = app.current_request
-    if request is None:  # pragma: no cover - Chalice sets it before calling a view
-        raise RuntimeError("no current request")
-    return request
-
-
-def _deps() -> Any:
-    from helpdesk.bootstrap import container
-
-    return container()
-
-
-def _caller() -> User:
-    from helpdesk.services.auth import authenticate
-
-    return authenticate(_deps(), _request().headers.get("authorization"))
-
-
-def _json() -> dict[str, Any]:
-    body = _request().json_body
-    if not isinstance(body, dict):
-        raise InvalidInput("the body must be a JSON object")
-    return body
+_http = RequestContext(app)
+_request, _deps, _caller, _json = _http.request, _http.deps, _http.caller, _http.json
 
 
 def _id(raw: str) -> int:
-    value = raw[:-5] if raw.endswith(".json") else raw
-    if not value.isdigit():
-        raise InvalidInput(f"{raw!r} is not a ticket id")
-    return int(value)
+    return path_id(raw, "ticket")
 
 
 def _log_ticket(ticket_id: int) -> None:

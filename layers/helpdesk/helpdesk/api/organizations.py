@@ -7,38 +7,16 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from helpdesk.api.errors import mapped
-from helpdesk.domain.errors import InvalidInput
+from helpdesk.api.requests import RequestContext, listing, path_id
 
 organizations = Blueprint(__name__)
 
 
-def _request() -> Any:
-    request = organizations.current_request
-    if request is None:  # pragma: no cover - Chalice sets it before calling a view
-        raise RuntimeError("no current request")
-    return request
+_http = RequestContext(organizations)
 
 
 def _context() -> tuple[Any, Any]:
-    from helpdesk.bootstrap import container
-    from helpdesk.services.auth import authenticate
-
-    deps = container()
-    return deps, authenticate(deps, _request().headers.get("authorization"))
-
-
-def _body() -> dict[str, Any]:
-    body = _request().json_body
-    if not isinstance(body, dict):
-        raise InvalidInput('the body must be {"organization": {...}}')
-    return body
-
-
-def _id(raw: str) -> int:
-    value = raw.removesuffix(".json")
-    if not value.isdigit():
-        raise InvalidInput(f"{raw!r} is not an organization id")
-    return int(value)
+    return _http.deps(), _http.caller()
 
 
 @organizations.route("/api/v2/organizations.json", methods=["GET", "POST"])
@@ -48,11 +26,11 @@ def collection() -> Any:
     from helpdesk.services import organizations as service
 
     deps, caller = _context()
-    if _request().method == "POST":
-        created = service.create_organization(deps, _body(), caller)
+    if _http.request().method == "POST":
+        created = service.create_organization(deps, _http.json(), caller)
         return Response(body={"organization": created.to_api()}, status_code=201)
     found = [o.to_api() for o in service.list_organizations(deps)]
-    return {"organizations": found, "next_page": None, "previous_page": None, "count": len(found)}
+    return listing("organizations", found)
 
 
 @organizations.route("/api/v2/organizations/{organization_id}", methods=["GET", "PUT", "DELETE"])
@@ -61,10 +39,10 @@ def item(organization_id: str) -> Any:
     from helpdesk.services import organizations as service
 
     deps, caller = _context()
-    number = _id(organization_id)
-    method = _request().method
+    number = path_id(organization_id, "organization")
+    method = _http.request().method
     if method == "PUT":
-        return {"organization": service.update_organization(deps, number, _body(), caller).to_api()}
+        return {"organization": service.update_organization(deps, number, _http.json(), caller).to_api()}
     if method == "DELETE":
         service.delete_organization(deps, number, caller)
         return Response(body="", status_code=204)

@@ -7,31 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Blueprint, Request
+from chalice.app import Blueprint
 
 from helpdesk.api.errors import mapped
+from helpdesk.api.requests import RequestContext
 from helpdesk.domain.errors import InvalidInput
 
 insights = Blueprint(__name__)
 
-
-def _request() -> Request:
-    request = insights.current_request
-    if request is None:  # pragma: no cover - Chalice sets it before calling a view
-        raise RuntimeError("no current request")
-    return request
-
-
-def _deps() -> Any:
-    from helpdesk.bootstrap import container
-
-    return container()
-
-
-def _caller() -> Any:
-    from helpdesk.services.auth import authenticate
-
-    return authenticate(_deps(), _request().headers.get("authorization"))
+_http = RequestContext(insights)
+_request, _deps, _caller, _json = _http.request, _http.deps, _http.caller, _http.json
 
 
 @insights.route("/api/v2/rule_stats/triggers.json", methods=["GET"])

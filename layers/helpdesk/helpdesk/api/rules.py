@@ -9,43 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Blueprint, Request, Response
+from chalice.app import Blueprint, Response
 
 from helpdesk.api.errors import mapped
-from helpdesk.domain.errors import InvalidInput
-from helpdesk.domain.users import User
+from helpdesk.api.requests import RequestContext, listing
 
 rules = Blueprint(__name__)
 
-
-def _request() -> Request:
-    request = rules.current_request
-    if request is None:  # pragma: no cover - Chalice sets it before calling a view
-        raise RuntimeError("no current request")
-    return request
-
-
-def _deps() -> Any:
-    from helpdesk.bootstrap import container
-
-    return container()
-
-
-def _caller() -> User:
-    from helpdesk.services.auth import authenticate
-
-    return authenticate(_deps(), _request().headers.get("authorization"))
-
-
-def _json() -> dict[str, Any]:
-    body = _request().json_body
-    if not isinstance(body, dict):
-        raise InvalidInput("the body must be a JSON object")
-    return body
-
-
-def _listing(key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
-    return {key: items, "next_page": None, "previous_page": None, "count": len(items)}
+_http = RequestContext(rules)
+_request, _deps, _caller, _json = _http.request, _http.deps, _http.caller, _http.json
 
 
 @rules.route("/api/v2/triggers/definitions.json", methods=["GET"])
@@ -65,7 +37,7 @@ def reorder_triggers() -> Any:
     from helpdesk.services.trigger_admin import reorder_triggers as reorder
 
     ordered = reorder(_deps(), _json(), _caller())
-    return _listing("triggers", [t.to_api() for t in ordered])
+    return listing("triggers", [t.to_api() for t in ordered])
 
 
 @rules.route("/api/v2/triggers/{trigger_id}", methods=["GET", "PUT", "DELETE"])

@@ -7,47 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Blueprint, Request, Response
+from chalice.app import Blueprint, Response
 
 from helpdesk.api.errors import mapped
-from helpdesk.domain.errors import InvalidInput
-from helpdesk.domain.users import User
+from helpdesk.api.requests import RequestContext, listing, path_id
 
 workspace = Blueprint(__name__)
 
-
-def _request() -> Request:
-    return workspace.current_request
-
-
-def _deps() -> Any:
-    from helpdesk.bootstrap import container
-
-    return container()
-
-
-def _caller() -> User:
-    from helpdesk.services.auth import authenticate
-
-    return authenticate(_deps(), _request().headers.get("authorization"))
-
-
-def _json() -> dict[str, Any]:
-    body = _request().json_body
-    if not isinstance(body, dict):
-        raise InvalidInput("the body must be a JSON object")
-    return body
-
-
-def _id(raw: str, what: str) -> int:
-    value = raw[:-5] if raw.endswith(".json") else raw
-    if not value.isdigit():
-        raise InvalidInput(f"{raw!r} is not a {what} id")
-    return int(value)
-
-
-def _listing(key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
-    return {key: items, "next_page": None, "previous_page": None, "count": len(items)}
+_http = RequestContext(workspace)
+_request, _deps, _caller, _json = _http.request, _http.deps, _http.caller, _http.json
 
 
 def _no_content() -> Response:
@@ -64,7 +32,7 @@ def groups() -> Any:
     if _request().method == "POST":
         created = api_groups.create_group(_deps(), _json(), caller)
         return Response(body={"group": created.to_api()}, status_code=201)
-    return _listing("groups", [g.to_api() for g in _deps().groups.groups()])
+    return listing("groups", [g.to_api() for g in _deps().groups.groups()])
 
 
 @workspace.route("/api/v2/groups/{group_id}", methods=["GET", "PUT", "DELETE"])
@@ -73,7 +41,7 @@ def group(group_id: str) -> Any:
     from helpdesk.services import api_groups
 
     caller = _caller()
-    number, method = _id(group_id, "group"), _request().method
+    number, method = path_id(group_id, "group"), _request().method
     if method == "PUT":
         return {"group": api_groups.update_group(_deps(), number, _json(), caller).to_api()}
     if method == "DELETE":
@@ -87,9 +55,9 @@ def group(group_id: str) -> Any:
 @mapped
 def group_memberships_of(group_id: str) -> Any:
     _caller()
-    number = _id(group_id, "group")
+    number = path_id(group_id, "group")
     _deps().groups.get(number)
-    return _listing("group_memberships", [m.to_api() for m in _deps().groups.memberships(group_id=number)])
+    return listing("group_memberships", [m.to_api() for m in _deps().groups.memberships(group_id=number)])
 
 
 @workspace.route("/api/v2/group_memberships.json", methods=["GET", "POST"])
@@ -102,7 +70,7 @@ def group_memberships() -> Any:
     if _request().method == "POST":
         created = api_groups.create_membership(_deps(), _json(), caller)
         return Response(body={"group_membership": created.to_api()}, status_code=201)
-    return _listing("group_memberships", [m.to_api() for m in _deps().groups.memberships()])
+    return listing("group_memberships", [m.to_api() for m in _deps().groups.memberships()])
 
 
 @workspace.route("/api/v2/group_memberships/{membership_id}", methods=["GET", "PUT", "DELETE"])
@@ -111,7 +79,7 @@ def group_membership(membership_id: str) -> Any:
     from helpdesk.services import api_groups
 
     caller = _caller()
-    number, method = _id(membership_id, "group membership"), _request().method
+    number, method = path_id(membership_id, "group membership"), _request().method
     if method == "PUT":
         return {"group_membership": api_groups.update_membership(_deps(), number, _json(), caller).to_api()}
     if method == "DELETE":
@@ -133,7 +101,7 @@ def macros() -> Any:
     params: dict[str, str] = dict(_request().query_params or {})
     active = params.get("active")
     wanted = None if active is None else active.lower() == "true"
-    return _listing("macros", [m.to_api() for m in api_macros.visible_macros(_deps(), caller, active=wanted)])
+    return listing("macros", [m.to_api() for m in api_macros.visible_macros(_deps(), caller, active=wanted)])
 
 
 @workspace.route("/api/v2/macros/{macro_id}", methods=["GET", "PUT", "DELETE"])
@@ -145,8 +113,8 @@ def macro(macro_id: str) -> Any:
     method = _request().method
     if method == "GET" and macro_id in ("active", "active.json"):  # Zendesk's GET /api/v2/macros/active
         found = api_macros.visible_macros(_deps(), caller, active=True)
-        return _listing("macros", [m.to_api() for m in found])
-    number = _id(macro_id, "macro")
+        return listing("macros", [m.to_api() for m in found])
+    number = path_id(macro_id, "macro")
     if method == "PUT":
         return {"macro": api_macros.update_macro(_deps(), number, _json(), caller).to_api()}
     if method == "DELETE":
@@ -162,7 +130,7 @@ def macro_changes(macro_id: str) -> Any:
     from helpdesk.services import api_macros
 
     caller = _caller()
-    return api_macros.apply_to_nothing(_deps(), _id(macro_id, "macro"), caller)
+    return api_macros.apply_to_nothing(_deps(), path_id(macro_id, "macro"), caller)
 
 
 @workspace.route("/api/v2/tickets/{ticket_id}/macros/{macro_id}/apply.json", methods=["GET"])
@@ -172,4 +140,4 @@ def ticket_after_macro(ticket_id: str, macro_id: str) -> Any:
     from helpdesk.services import api_macros
 
     caller = _caller()
-    return api_macros.apply_to_ticket(_deps(), _id(ticket_id, "ticket"), _id(macro_id, "macro"), caller)
+    return api_macros.apply_to_ticket(_deps(), path_id(ticket_id, "ticket"), path_id(macro_id, "macro"), caller)

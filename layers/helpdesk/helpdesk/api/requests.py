@@ -1,0 +1,50 @@
+"""What every view needs from the request: the request itself, the container, the authenticated caller, the
+JSON body, ids from path segments, and Zendesk's listing envelope. One place, for the app and its blueprints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint, Chalice, Request
+
+from helpdesk.domain.errors import InvalidInput
+from helpdesk.domain.users import User
+
+
+class RequestContext:
+    def __init__(self, source: Chalice | Blueprint) -> None:
+        self._source = source
+
+    def request(self) -> Request:
+        request: Request | None = self._source.current_request
+        if request is None:  # pragma: no cover - Chalice sets it before calling a view
+            raise RuntimeError("no current request")
+        return request
+
+    def deps(self) -> Any:
+        from helpdesk.bootstrap import container
+
+        return container()
+
+    def caller(self) -> User:
+        from helpdesk.services.auth import authenticate
+
+        return authenticate(self.deps(), self.request().headers.get("authorization"))
+
+    def json(self) -> dict[str, Any]:
+        body = self.request().json_body
+        if not isinstance(body, dict):
+            raise InvalidInput("the body must be a JSON object")
+        return body
+
+
+def path_id(raw: str, what: str) -> int:
+    """API Gateway path parameters are whole segments: ``/tickets/42.json`` arrives as ``42.json``."""
+    value = raw.removesuffix(".json")
+    if not value.isdigit():
+        raise InvalidInput(f"{raw!r} is not a {what} id")
+    return int(value)
+
+
+def listing(key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    return {key: items, "next_page": None, "previous_page": None, "count": len(items)}
