@@ -36,7 +36,7 @@ from helpdesk.domain.clock import parse_iso
 from helpdesk.domain.errors import InvalidRule
 from helpdesk.domain.rule_actions import apply_action, validate_actions
 from helpdesk.domain.rule_context import UpdateContext
-from helpdesk.domain.rule_values import STATUS_RANK
+from helpdesk.domain.rule_values import STATUS_RANK, rule_header
 
 TIME_FIELDS = (
     "hours_since_created", "hours_since_open", "hours_since_pending", "hours_since_hold", "hours_since_solved",
@@ -180,22 +180,13 @@ class Automation:
             raise InvalidRule("an automation is an object")
         if isinstance(data.get("automation"), Mapping):
             data = data["automation"]
-        title = data.get("title")
-        if not isinstance(title, str) or not title.strip():
-            raise InvalidRule("title is required")
-        active, position, description = data.get("active", True), data.get("position", 0), data.get("description")
-        if not isinstance(active, bool):
-            raise InvalidRule("active must be true or false")
-        if isinstance(position, bool) or not isinstance(position, int):
-            raise InvalidRule("position must be an integer")
-        if description is not None and not isinstance(description, str):
-            raise InvalidRule("description must be text")
+        header = rule_header(data)
         conditions = validate_conditions(data.get("conditions", {}))
         actions = validate_actions(data.get("actions"), allow_closed=True)
         check_fires_once(conditions, actions)
         created = data.get("created_at")
-        return cls(id=id, title=title.strip(), conditions=conditions, actions=actions, active=active,
-                   position=position, description=description or "",
+        return cls(id=id, title=header.title, conditions=conditions, actions=actions, active=header.active,
+                   position=header.position, description=header.description,
                    created_at=created if isinstance(created, str) and created else now_iso, updated_at=now_iso)
 
     @classmethod

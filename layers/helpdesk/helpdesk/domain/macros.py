@@ -21,6 +21,7 @@ from helpdesk.domain.errors import InvalidRule
 from helpdesk.domain.placeholders import render
 from helpdesk.domain.rule_actions import apply_action, placeholder_context, validate_actions
 from helpdesk.domain.rule_context import UpdateContext
+from helpdesk.domain.rule_values import rule_header
 
 COMMENT_FIELDS = ("comment_value", "comment_value_html", "comment_mode_is_public")
 RESTRICTION_TYPES = ("Group", "User")
@@ -98,18 +99,9 @@ class Macro:
         base = existing.to_doc() if existing else {"active": True, "position": 0, "description": "",
                                                    "restriction": None, "created_at": now_iso}
         merged = {**base, **body}
-        title = merged.get("title")
-        if not isinstance(title, str) or not title.strip():
-            raise InvalidRule("title is required")
-        active, position, description = merged.get("active"), merged.get("position"), merged.get("description")
-        if not isinstance(active, bool):
-            raise InvalidRule("active must be true or false")
-        if isinstance(position, bool) or not isinstance(position, int):
-            raise InvalidRule("position must be an integer")
-        if description is not None and not isinstance(description, str):
-            raise InvalidRule("description must be text")
-        return cls(id=id, title=title.strip(), actions=validate_macro_actions(merged.get("actions")),
-                   active=active, position=position, description=description or "",
+        header = rule_header(merged)
+        return cls(id=id, title=header.title, actions=validate_macro_actions(merged.get("actions")),
+                   active=header.active, position=header.position, description=header.description,
                    restriction=_restriction(merged.get("restriction")),
                    created_at=str(base.get("created_at") or now_iso), updated_at=now_iso)
 

@@ -7,7 +7,10 @@ Every ``canon_*`` function raises ``ValueError`` with a short reason; callers wr
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
+
+from helpdesk.domain.errors import InvalidRule
 
 STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -186,3 +189,28 @@ def boolean(value: Any) -> bool:
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
     raise ValueError(f"{value!r} is not true or false")
+
+
+@dataclass(frozen=True)
+class RuleHeader:
+    """What every business rule (trigger, automation, macro) has besides its conditions and actions."""
+
+    title: str
+    active: bool
+    position: int
+    description: str
+
+
+def rule_header(data: Mapping[str, Any]) -> RuleHeader:
+    """Title, active, position and description from an API body, checked the same way for every kind of rule."""
+    title = data.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise InvalidRule("title is required")
+    active, position, description = data.get("active", True), data.get("position", 0), data.get("description")
+    if not isinstance(active, bool):
+        raise InvalidRule("active must be true or false")
+    if isinstance(position, bool) or not isinstance(position, int):
+        raise InvalidRule("position must be an integer")
+    if description is not None and not isinstance(description, str):
+        raise InvalidRule("description must be text")
+    return RuleHeader(title.strip(), active, position, description or "")

@@ -26,6 +26,7 @@ from helpdesk.domain.rule_actions import (
     validate_actions,
 )
 from helpdesk.domain.rule_context import UpdateContext
+from helpdesk.domain.rule_values import rule_header
 
 __all__ = ["Notification", "Trigger", "TriggerRun", "UpdateContext", "run_triggers"]
 
@@ -53,29 +54,19 @@ class Trigger:
             raise InvalidRule("a trigger is an object")
         if isinstance(data.get("trigger"), Mapping):
             data = data["trigger"]
-        title = data.get("title")
-        if not isinstance(title, str) or not title.strip():
-            raise InvalidRule("title is required")
+        header = rule_header(data)
         conditions = validate_conditions(data.get("conditions", {}))
         if not conditions["all"] and not conditions["any"]:
             raise InvalidRule("conditions: at least one condition is required")
-        active, position = data.get("active", True), data.get("position", 0)
-        description = data.get("description")
-        if not isinstance(active, bool):
-            raise InvalidRule("active must be true or false")
-        if isinstance(position, bool) or not isinstance(position, int):
-            raise InvalidRule("position must be an integer")
-        if description is not None and not isinstance(description, str):
-            raise InvalidRule("description must be text")
         created_at = data.get("created_at")
         return cls(
             id=id,
-            title=title.strip(),
+            title=header.title,
             conditions=conditions,
             actions=validate_actions(data.get("actions")),
-            active=active,
-            position=position,
-            description=description or "",
+            active=header.active,
+            position=header.position,
+            description=header.description,
             created_at=created_at if isinstance(created_at, str) and created_at else now_iso,
             updated_at=now_iso,
         )
