@@ -84,3 +84,17 @@ def make_email(*, message_id: str, sender: str = "dana@customer.example", subjec
         lines.append(extra)
     lines += ["MIME-Version: 1.0", 'Content-Type: text/plain; charset="utf-8"', "", body, ""]
     return "\r\n".join(lines).encode()
+
+
+def ses_receipt_event(key: str, **verdicts: str) -> dict[str, Any]:
+    """events/sqs_ses_receipt_s3.json for the mail SES stored under ``key``, with the given verdicts changed
+    (``spam="FAIL"``, ``dmarc="FAIL"``, ...)."""
+    event = json.loads((EVENTS / "sqs_ses_receipt_s3.json").read_text())
+    envelope = json.loads(event["Records"][0]["body"])
+    notification = json.loads(envelope["Message"])
+    notification["receipt"]["action"]["objectKey"] = key
+    for name, status in verdicts.items():
+        notification["receipt"][f"{name}Verdict"] = {"status": status}
+    envelope["Message"] = json.dumps(notification)
+    event["Records"][0]["body"] = json.dumps(envelope)
+    return dict(event)

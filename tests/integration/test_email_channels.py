@@ -56,21 +56,13 @@ def _sendgrid(p: Pipeline, raw: bytes, auth: str | None = None) -> Any:
     return p.call("POST", "/inbound/sendgrid", body, headers)
 
 
-def _ses(p: Pipeline, raw: bytes, key: str, **verdicts: str) -> Any:
-    from helpdesk.local.dispatcher import load_handler
-    from tests.support import EVENTS, ROOT
+def _ses(p: Pipeline, raw: bytes, key: str, **verdicts: str) -> None:
+    """SES stores the mail and notifies through SNS onto SesInboundQueue, which the dispatcher drains."""
+    from tests.support import ses_receipt_event
 
     boto3.client("s3", region_name="us-east-1").put_object(Bucket=p.stack.env["RAW_MAIL_BUCKET"], Key=key, Body=raw)
-    event = json.loads((EVENTS / "sqs_ses_receipt_s3.json").read_text())
-    envelope = json.loads(event["Records"][0]["body"])
-    notification = json.loads(envelope["Message"])
-    notification["receipt"]["action"]["objectKey"] = key
-    for name, status in verdicts.items():
-        notification["receipt"][f"{name}Verdict"] = {"status": status}
-    envelope["Message"] = json.dumps(notification)
-    url = p.queue_url("SesInboundQueue")
-    p.sqs.send_message(QueueUrl=url, MessageBody=json.dumps(envelope))
-    return load_handler(ROOT, p.stack.functions["EmailIngestFunction"])
+    envelope = ses_receipt_event(key, **verdicts)["Records"][0]["body"]
+    p.sqs.send_message(QueueUrl=p.queue_url("SesInboundQueue"), MessageBody=envelope)
 
 
 def _tickets(p: Pipeline) -> list[dict[str, Any]]:

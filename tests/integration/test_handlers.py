@@ -8,23 +8,11 @@ from typing import Any
 import boto3
 
 from helpdesk.local.dispatcher import load_handler
-from tests.support import EVENTS, ROOT, Pipeline, sample
+from tests.support import EVENTS, ROOT, Pipeline, sample, ses_receipt_event
 
 
 def _handler(p: Pipeline, logical_id: str) -> Any:
     return load_handler(ROOT, p.stack.functions[logical_id])
-
-
-def _ses_event(key: str, **verdicts: str) -> dict[str, Any]:
-    event = json.loads((EVENTS / "sqs_ses_receipt_s3.json").read_text())
-    envelope = json.loads(event["Records"][0]["body"])
-    notification = json.loads(envelope["Message"])
-    notification["receipt"]["action"]["objectKey"] = key
-    for name, status in verdicts.items():
-        notification["receipt"][f"{name}Verdict"] = {"status": status}
-    envelope["Message"] = json.dumps(notification)
-    event["Records"][0]["body"] = json.dumps(envelope)
-    return dict(event)
 
 
 def _store(p: Pipeline, key: str, raw: bytes) -> None:
@@ -33,7 +21,7 @@ def _store(p: Pipeline, key: str, raw: bytes) -> None:
 
 def test_email_ingest_takes_the_ses_notification_and_the_mail_ses_stored(pipeline: Pipeline) -> None:
     _store(pipeline, "inbound/ses/one", sample("email_invoice_question.eml"))
-    result = _handler(pipeline, "EmailIngestFunction")(_ses_event("inbound/ses/one"), None)
+    result = _handler(pipeline, "EmailIngestFunction")(ses_receipt_event("inbound/ses/one"), None)
     assert result == {"batchItemFailures": []}
     pipeline.dispatcher.drain()
     [ticket] = pipeline.json("GET", "/api/v2/tickets.json")["tickets"]
@@ -48,7 +36,7 @@ def test_email_ingest_takes_the_ses_notification_and_the_mail_ses_stored(pipelin
 
 def test_spam_or_virus_verdicts_are_quarantined_not_ticketed(pipeline: Pipeline) -> None:
     _store(pipeline, "inbound/ses/spam", sample("email_invoice_question.eml"))
-    _handler(pipeline, "EmailIngestFunction")(_ses_event("inbound/ses/spam", spam="FAIL"), None)
+    _handler(pipeline, "EmailIngestFunction")(ses_receipt_event("inbound/ses/spam", spam="FAIL"), None)
     pipeline.dispatcher.drain()
     assert pipeline.json("GET", "/api/v2/tickets.json")["tickets"] == []
     kept = boto3.client("s3", region_name="us-east-1").list_objects_v2(
@@ -57,7 +45,7 @@ def test_spam_or_virus_verdicts_are_quarantined_not_ticketed(pipeline: Pipeline)
 
 
 def test_a_broken_notification_is_reported_as_a_failed_record(pipeline: Pipeline) -> None:
-    event = _ses_event("inbound/ses/missing-object")
+    event = ses_receipt_event("inbound/ses/missing-object")
     result = _handler(pipeline, "EmailIngestFunction")(event, None)
     assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
 
@@ -66,7 +54,7 @@ def test_email_ingest_drops_our_own_mail(pipeline: Pipeline) -> None:
     raw = (b"From: Support <support@example.com>\r\nTo: x@customer.example\r\nSubject: loop\r\n"
            b"Message-ID: <loop@example.com>\r\nX-Helpdesk-Loop: example.com\r\n\r\nbody\r\n")
     _store(pipeline, "inbound/ses/loop", raw)
-    _handler(pipeline, "EmailIngestFunction")(_ses_event("inbound/ses/loop"), None)
+    _handler(pipeline, "EmailIngestFunction")(ses_receipt_event("inbound/ses/loop"), None)
     assert pipeline.messages("InboundQueue") == []
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from helpdesk.bootstrap import Container
 from helpdesk.channels.email.message import ParsedEmail
 from helpdesk.channels.email.parse import parse_email
-from helpdesk.channels.email.providers.delivery import InboundDelivery
+from helpdesk.channels.email.providers.delivery import InboundDelivery, spoofed_by
 from helpdesk.domain.addresses import RecipientAddress, is_ours, route
 from helpdesk.domain.errors import InvalidInput
 from helpdesk.domain.events import DomainEvent
@@ -83,13 +83,6 @@ def queue_raw_email(deps: Container, raw: bytes, *, source: str, raw_key: str | 
                            raw_key=raw_key)
 
 
-def _spoofed(verdicts: Mapping[str, Any]) -> bool:
-    def failed(name: str) -> bool:
-        return str(verdicts.get(name, "")).upper() == "FAIL"
-
-    return failed("dmarc") or (failed("spf") and failed("dkim"))
-
-
 def _store_attachments(deps: Container, mail: ParsedEmail) -> tuple[Mapping[str, Any], ...]:
     kept = []
     for part in mail.attachments:
@@ -135,7 +128,7 @@ def create_from_email(deps: Container, body: dict[str, Any]) -> Outcome:
     addresses = deps.rules.recipient_addresses()
     candidates = [*(body.get("recipients") or []), *(a.address for a in [*mail.to, *mail.cc])]
     sender = deps.users.ensure(mail.from_.address, mail.from_.name)
-    inbound = _Inbound(mail, sender, raw_key, key, _spoofed(body.get("verdicts") or {}), route(addresses, candidates),
+    inbound = _Inbound(mail, sender, raw_key, key, spoofed_by(body.get("verdicts") or {}), route(addresses, candidates),
                        _cc_users(deps, mail, sender, addresses), _store_attachments(deps, mail))
     return with_retries(lambda: _write(deps, inbound))
 

@@ -36,10 +36,15 @@ class InboundDelivery:
 
     @property
     def spoofed(self) -> bool:
-        """DMARC failed, or both SPF and DKIM failed: the sender address cannot be trusted."""
-        if self.verdicts.get("dmarc") == "FAIL":
-            return True
-        return self.verdicts.get("spf") == "FAIL" and self.verdicts.get("dkim") == "FAIL"
+        return spoofed_by(self.verdicts)
+
+
+def spoofed_by(verdicts: Mapping[str, str]) -> bool:
+    """DMARC failed, or both SPF and DKIM failed: the sender address cannot be trusted."""
+    def failed(name: str) -> bool:
+        return str(verdicts.get(name, "")).upper() == "FAIL"
+
+    return failed("dmarc") or (failed("spf") and failed("dkim"))
 
 
 def normalise_verdict(value: object) -> str | None:
