@@ -7,9 +7,10 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from helpdesk.api.errors import mapped
-from helpdesk.api.rule_resources import body, caller, deps, listing, path_id, request_of
+from helpdesk.api.requests import RequestContext, listing, path_id
 
 automations = Blueprint(__name__)
+_http = RequestContext(automations)
 
 
 @automations.route("/api/v2/automations.json", methods=["GET", "POST"])
@@ -18,11 +19,11 @@ automations = Blueprint(__name__)
 def automation_list() -> Any:
     from helpdesk.services import automations as service
 
-    user = caller(automations)
-    if request_of(automations).method == "POST":
-        created = service.create_automation(deps(), body(automations), user)
+    user = _http.caller()
+    if _http.request().method == "POST":
+        created = service.create_automation(_http.deps(), _http.json(), user)
         return Response(body={"automation": created.to_api()}, status_code=201)
-    return listing("automations", service.list_automations(deps()))
+    return listing("automations", [item.to_api() for item in service.list_automations(_http.deps())])
 
 
 @automations.route("/api/v2/automations/{automation_id}", methods=["GET", "PUT", "DELETE"])
@@ -30,12 +31,12 @@ def automation_list() -> Any:
 def automation_item(automation_id: str) -> Any:
     from helpdesk.services import automations as service
 
-    user = caller(automations)
+    user = _http.caller()
     number = path_id(automation_id, "automation")
-    method = request_of(automations).method
+    method = _http.request().method
     if method == "PUT":
-        return {"automation": service.update_automation(deps(), number, body(automations), user).to_api()}
+        return {"automation": service.update_automation(_http.deps(), number, _http.json(), user).to_api()}
     if method == "DELETE":
-        service.delete_automation(deps(), number, user)
+        service.delete_automation(_http.deps(), number, user)
         return Response(body="", status_code=204)
-    return {"automation": deps().automations.get(number).to_api()}
+    return {"automation": _http.deps().automations.get(number).to_api()}

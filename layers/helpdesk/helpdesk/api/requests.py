@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Blueprint, Chalice, Request
+from chalice.app import BadRequestError, Blueprint, Chalice, Request
 
 from helpdesk.domain.errors import InvalidInput
 from helpdesk.domain.users import User
@@ -32,7 +32,10 @@ class RequestContext:
         return authenticate(self.deps(), self.request().headers.get("authorization"))
 
     def json(self) -> dict[str, Any]:
-        body = self.request().json_body
+        try:
+            body = self.request().json_body
+        except BadRequestError as exc:  # malformed JSON: answered in Zendesk's error envelope like the rest
+            raise InvalidInput("the body must be a JSON object") from exc
         if not isinstance(body, dict):
             raise InvalidInput("the body must be a JSON object")
         return body

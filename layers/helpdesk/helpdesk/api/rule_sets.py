@@ -7,9 +7,10 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from helpdesk.api.errors import mapped
-from helpdesk.api.rule_resources import body, caller, deps, listing, path_id, request_of
+from helpdesk.api.requests import RequestContext, listing, path_id
 
 rule_sets = Blueprint(__name__)
+_http = RequestContext(rule_sets)
 
 
 @rule_sets.route("/api/v2/rule_sets.json", methods=["GET", "POST"])
@@ -18,11 +19,11 @@ rule_sets = Blueprint(__name__)
 def rule_set_list() -> Any:
     from helpdesk.services import rule_sets as service
 
-    user = caller(rule_sets)
-    if request_of(rule_sets).method == "POST":
-        created = service.create_rule_set(deps(), body(rule_sets), user)
+    user = _http.caller()
+    if _http.request().method == "POST":
+        created = service.create_rule_set(_http.deps(), _http.json(), user)
         return Response(body={"rule_set": created.to_api()}, status_code=201)
-    return listing("rule_sets", service.list_rule_sets(deps()))
+    return listing("rule_sets", [item.to_api() for item in service.list_rule_sets(_http.deps())])
 
 
 @rule_sets.route("/api/v2/rule_sets/{rule_set_id}", methods=["GET", "PUT", "DELETE"])
@@ -30,12 +31,12 @@ def rule_set_list() -> Any:
 def rule_set_item(rule_set_id: str) -> Any:
     from helpdesk.services import rule_sets as service
 
-    user = caller(rule_sets)
+    user = _http.caller()
     number = path_id(rule_set_id, "rule set")
-    method = request_of(rule_sets).method
+    method = _http.request().method
     if method == "PUT":
-        return {"rule_set": service.update_rule_set(deps(), number, body(rule_sets), user).to_api()}
+        return {"rule_set": service.update_rule_set(_http.deps(), number, _http.json(), user).to_api()}
     if method == "DELETE":
-        service.delete_rule_set(deps(), number, user)
+        service.delete_rule_set(_http.deps(), number, user)
         return Response(body="", status_code=204)
-    return {"rule_set": deps().rule_sets.get(number).to_api()}
+    return {"rule_set": _http.deps().rule_sets.get(number).to_api()}

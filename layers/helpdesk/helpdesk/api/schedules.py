@@ -7,9 +7,10 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from helpdesk.api.errors import mapped
-from helpdesk.api.rule_resources import body, caller, deps, listing, path_id, request_of
+from helpdesk.api.requests import RequestContext, listing, path_id
 
 schedules = Blueprint(__name__)
+_http = RequestContext(schedules)
 
 
 @schedules.route("/api/v2/business_hours/schedules.json", methods=["GET", "POST"])
@@ -18,11 +19,11 @@ schedules = Blueprint(__name__)
 def schedule_list() -> Any:
     from helpdesk.services import business_hours
 
-    user = caller(schedules)
-    if request_of(schedules).method == "POST":
-        created = business_hours.create_schedule(deps(), body(schedules), user)
+    user = _http.caller()
+    if _http.request().method == "POST":
+        created = business_hours.create_schedule(_http.deps(), _http.json(), user)
         return Response(body={"schedule": created.to_api()}, status_code=201)
-    return listing("schedules", business_hours.list_schedules(deps()))
+    return listing("schedules", [item.to_api() for item in business_hours.list_schedules(_http.deps())])
 
 
 @schedules.route("/api/v2/business_hours/schedules/{schedule_id}", methods=["GET", "PUT", "DELETE"])
@@ -30,12 +31,12 @@ def schedule_list() -> Any:
 def schedule_item(schedule_id: str) -> Any:
     from helpdesk.services import business_hours
 
-    user = caller(schedules)
+    user = _http.caller()
     number = path_id(schedule_id, "schedule")
-    method = request_of(schedules).method
+    method = _http.request().method
     if method == "PUT":
-        return {"schedule": business_hours.update_schedule(deps(), number, body(schedules), user).to_api()}
+        return {"schedule": business_hours.update_schedule(_http.deps(), number, _http.json(), user).to_api()}
     if method == "DELETE":
-        business_hours.delete_schedule(deps(), number, user)
+        business_hours.delete_schedule(_http.deps(), number, user)
         return Response(body="", status_code=204)
-    return {"schedule": deps().schedules.get(number).to_api()}
+    return {"schedule": _http.deps().schedules.get(number).to_api()}
