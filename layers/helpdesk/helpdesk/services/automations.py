@@ -14,7 +14,7 @@ records are read only when a condition needs them. ``RunReport.items_read`` coun
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -29,11 +29,10 @@ from helpdesk.domain.events import DomainEvent, ticket_event
 from helpdesk.domain.rule_actions import apply_action, notifications, placeholder_context
 from helpdesk.domain.rule_context import UpdateContext
 from helpdesk.domain.tickets import EDITABLE_FIELDS, RULE, Ticket, change_ticket
-from helpdesk.domain.users import User
 from helpdesk.ports import AlreadyApplied, RuleStore, TicketsByStatus
-from helpdesk.services.auth import require_admin
 from helpdesk.services.business_hours import default_schedule
 from helpdesk.services.common import commit, with_retries
+from helpdesk.services.rule_crud import RuleCrud
 
 MAX_FIRINGS_PER_AUTOMATION = 1000  # per run, as Zendesk; the rest are picked up an hour later
 VIA = "automation"
@@ -62,31 +61,8 @@ def list_automations(deps: Container) -> list[Automation]:
     return _store(deps).all()
 
 
-def create_automation(deps: Container, payload: Mapping[str, Any], caller: User) -> Automation:
-    require_admin(caller)
-    data = dict(payload.get("automation") or payload)
-    automation = Automation.from_api(data, id=deps.rules.allocate_id("automation"),
-                                     now_iso=iso(deps.clock.now()) or "")
-    if "position" not in data:
-        position = max((a.position for a in _store(deps).all()), default=0) + 1
-        automation = replace(automation, position=position)
-    _store(deps).put(automation)
-    return automation
-
-
-def update_automation(deps: Container, automation_id: int, payload: Mapping[str, Any], caller: User) -> Automation:
-    require_admin(caller)
-    current = _store(deps).get(automation_id)
-    changes = dict(payload.get("automation") or payload)
-    merged = {**current.to_api(), **changes, "created_at": current.created_at}
-    updated = Automation.from_api(merged, id=automation_id, now_iso=iso(deps.clock.now()) or "")
-    _store(deps).put(updated)
-    return updated
-
-
-def delete_automation(deps: Container, automation_id: int, caller: User) -> None:
-    require_admin(caller)
-    _store(deps).delete(automation_id)
+CRUD: RuleCrud[Automation] = RuleCrud("automation", _store, Automation.from_api)
+create_automation, update_automation, delete_automation = CRUD.create, CRUD.update, CRUD.delete
 
 
 def _run_key(automation: Automation, ticket_id: int, now: datetime) -> str:

@@ -3,22 +3,14 @@ schedule, whether now is within business hours, the schedules SLA targets count 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from helpdesk.bootstrap import Container
 from helpdesk.domain.business_hours import Schedule, is_open
-from helpdesk.domain.clock import iso
 from helpdesk.domain.sla import SlaPolicy
-from helpdesk.domain.users import User
 from helpdesk.ports import RuleStore
-from helpdesk.services.auth import require_admin
-
-
-def _inner(payload: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    inner = payload.get(key)
-    return inner if isinstance(inner, Mapping) else payload
+from helpdesk.services.rule_crud import RuleCrud
 
 
 def _store(deps: Container) -> RuleStore[Schedule]:
@@ -47,23 +39,5 @@ def in_business_hours(deps: Container, at: datetime) -> bool | None:
     return None if schedule is None else is_open(schedule, at)
 
 
-def create_schedule(deps: Container, payload: Mapping[str, Any], caller: User) -> Schedule:
-    require_admin(caller)
-    schedule = Schedule.from_api(payload, id=deps.rules.allocate_id("schedule"), now_iso=iso(deps.clock.now()) or "")
-    _store(deps).put(schedule)
-    return schedule
-
-
-def update_schedule(deps: Container, schedule_id: int, payload: Mapping[str, Any], caller: User) -> Schedule:
-    require_admin(caller)
-    current = _store(deps).get(schedule_id)
-    changes = _inner(payload, "schedule")
-    merged = {**current.to_api(), **dict(changes), "created_at": current.created_at}
-    updated = Schedule.from_api(merged, id=schedule_id, now_iso=iso(deps.clock.now()) or "")
-    _store(deps).put(updated)
-    return updated
-
-
-def delete_schedule(deps: Container, schedule_id: int, caller: User) -> None:
-    require_admin(caller)
-    _store(deps).delete(schedule_id)
+CRUD: RuleCrud[Schedule] = RuleCrud("schedule", _store, Schedule.from_api, positioned=False)
+create_schedule, update_schedule, delete_schedule = CRUD.create, CRUD.update, CRUD.delete

@@ -6,20 +6,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from helpdesk.bootstrap import Container
-from helpdesk.domain.clock import iso
 from helpdesk.domain.events import ticket_event
 from helpdesk.domain.rule_context import UpdateContext
 from helpdesk.domain.rule_sets import RuleSet, RuleSetRun, evaluate_rule_sets
 from helpdesk.domain.tickets import EDITABLE_FIELDS, RULE, change_ticket
-from helpdesk.domain.users import User
 from helpdesk.ports import AlreadyApplied, RuleStore
-from helpdesk.services.auth import require_admin
 from helpdesk.services.common import commit, with_retries
-
-
-def _inner(payload: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    inner = payload.get(key)
-    return inner if isinstance(inner, Mapping) else payload
+from helpdesk.services.rule_crud import RuleCrud
 
 
 def _store(deps: Container) -> RuleStore[RuleSet]:
@@ -31,31 +24,8 @@ def list_rule_sets(deps: Container) -> list[RuleSet]:
     return _store(deps).all()
 
 
-def create_rule_set(deps: Container, payload: Mapping[str, Any], caller: User) -> RuleSet:
-    require_admin(caller)
-    data = _inner(payload, "rule_set")
-    rule_set = RuleSet.from_api(data, id=deps.rules.allocate_id("rule_set"), now_iso=iso(deps.clock.now()) or "")
-    if "position" not in data:
-        position = max((s.position for s in _store(deps).all()), default=0) + 1
-        rule_set = RuleSet.from_api({**rule_set.to_api(), "position": position}, id=rule_set.id,
-                                    now_iso=rule_set.updated_at)
-    _store(deps).put(rule_set)
-    return rule_set
-
-
-def update_rule_set(deps: Container, rule_set_id: int, payload: Mapping[str, Any], caller: User) -> RuleSet:
-    require_admin(caller)
-    current = _store(deps).get(rule_set_id)
-    changes = _inner(payload, "rule_set")
-    merged = {**current.to_api(), **dict(changes), "created_at": current.created_at}
-    updated = RuleSet.from_api(merged, id=rule_set_id, now_iso=iso(deps.clock.now()) or "")
-    _store(deps).put(updated)
-    return updated
-
-
-def delete_rule_set(deps: Container, rule_set_id: int, caller: User) -> None:
-    require_admin(caller)
-    _store(deps).delete(rule_set_id)
+CRUD: RuleCrud[RuleSet] = RuleCrud("rule_set", _store, RuleSet.from_api)
+create_rule_set, update_rule_set, delete_rule_set = CRUD.create, CRUD.update, CRUD.delete
 
 
 def run_rule_sets(deps: Container, detail: Mapping[str, Any]) -> list[tuple[int, int]]:
