@@ -56,8 +56,9 @@ def _quoted(comments: list[Comment], latest_id: int) -> str:
 
 
 def _send(deps: Container, ticket: Ticket, to: User, *, subject: str, text: str, unique: str,
-          automatic: bool, attachments: tuple[tuple[str, str, bytes], ...] = ()) -> tuple[str, str]:
-    comments = deps.tickets.comments(ticket.id)
+          automatic: bool, attachments: tuple[tuple[str, str, bytes], ...] = (),
+          comments: list[Comment] | None = None) -> tuple[str, str]:
+    comments = deps.tickets.comments(ticket.id) if comments is None else comments
     thread = [c.message_id for c in comments if c.message_id]
     sender, signature = _sender(deps, ticket)
     body = f"{text}\n\n-- \n{signature}" if signature else text
@@ -114,7 +115,7 @@ def _reply(deps: Container, detail: Mapping[str, Any]) -> Delivery:
     try:
         message_id, provider_id = _send(deps, ticket, requester, subject=_subject(ticket), text=text,
                                         unique=f"c{comment.id}", automatic=False,
-                                        attachments=_attachments(deps, comment))
+                                        attachments=_attachments(deps, comment), comments=comments)
     except Exception as exc:
         deps.tickets.set_delivery(ticket.id, comment.id, {"status": "failed", "error": str(exc)[:500],
                                                           "at": iso(deps.clock.now())})
