@@ -369,3 +369,21 @@ def test_a_delivery_failure_is_recorded_on_the_comment_and_retried_to_the_dead_l
     delivery = comments[-1]["metadata"]["delivery"]
     assert delivery["status"] == "failed" and "authority" in delivery["error"]
     assert len(pipeline.messages("NotifyDeadLetterQueue")) == 1
+
+
+@pytest.mark.parametrize(("path", "body", "status"), [
+    ("/api/v2/uploads.json", b"data", 400),  # no filename
+    ("/api/v2/uploads.json?filename=empty.pdf", b"", 400),
+])
+def test_bad_uploads_get_a_4xx_with_a_reason(pipeline: Pipeline, path: str, body: bytes, status: int) -> None:
+    response = pipeline.call("POST", path, body, {**pipeline.auth, "Content-Type": "application/pdf"})
+    assert response.status_code == status and json.loads(response.body)["description"]
+    objects = boto3.client("s3", region_name="us-east-1").list_objects_v2(Bucket=pipeline.stack.env["RAW_MAIL_BUCKET"])
+    assert objects["KeyCount"] == 0
+
+
+@pytest.mark.parametrize("address", [{"email": "not-an-address"}, {"email": "x@example.com", "group_id": "seven"}])
+def test_invalid_recipient_addresses_get_422_with_a_reason(pipeline: Pipeline, address: dict[str, str]) -> None:
+    response = pipeline.call("POST", "/api/v2/recipient_addresses.json", {"recipient_address": address})
+    assert response.status_code == 422 and json.loads(response.body)["description"]
+    assert pipeline.json("GET", "/api/v2/recipient_addresses.json")["recipient_addresses"] == []
