@@ -121,14 +121,23 @@ def test_two_agents_updating_one_ticket_at_once_lose_neither_update(
     admin = deps.users.find_by_email(ADMIN_EMAIL)
     assert admin is not None
     both_read = threading.Barrier(2, timeout=10)
+    first_saved = threading.Event()
     real_get = DynamoTicketRepository.get
     reads = {"n": 0}
+    lock = threading.Lock()
+    first_reader: list[int] = []
 
     def get_then_wait(self: DynamoTicketRepository, ticket_id: int) -> Any:
         ticket = real_get(self, ticket_id)
-        reads["n"] += 1
-        if reads["n"] <= 2:  # both agents read the same version before either writes
+        with lock:
+            reads["n"] += 1
+            n = reads["n"]
+            if n == 1:
+                first_reader.append(threading.get_ident())
+        if n <= 2:  # both agents hold the same version before either writes ...
             both_read.wait()
+        if n == 2:  # ... and the second writes only after the first has saved: a certain conflict
+            first_saved.wait(timeout=10)
         return ticket
 
     monkeypatch.setattr(DynamoTicketRepository, "get", get_then_wait)
@@ -137,8 +146,11 @@ def test_two_agents_updating_one_ticket_at_once_lose_neither_update(
     def agent(fields: dict[str, Any]) -> None:
         try:
             update_ticket(deps, number, {"ticket": fields}, admin)
-        except BaseException as exc:
+        except BaseException as exc:  # reported by the assertion below
             errors.append(exc)
+        finally:
+            if first_reader and first_reader[0] == threading.get_ident():
+                first_saved.set()
 
     threads = [threading.Thread(target=agent, args=({"priority": "low"},)),
                threading.Thread(target=agent, args=({"tags": ["escalated"]},))]
