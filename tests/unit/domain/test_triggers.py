@@ -312,7 +312,6 @@ def test_automations_may_close() -> None:
 
 @pytest.mark.corpus
 def test_zendesk_sample_trigger() -> None:
-    assert CORPORA.resolve() == Path("/work/shared/corpora") or not CORPORA.exists()
     path = CORPORA / "zendesk_objects" / "trigger.json"
     if not path.exists():
         pytest.skip(f"the shared corpora are not checked out next to the repo ({CORPORA.resolve()})")
