@@ -39,10 +39,11 @@ def pipeline(aws_credentials: None, translated_template: dict[str, Any],
     from helpdesk.domain.clock import FixedClock, SystemClock
     from helpdesk.local.dispatcher import Dispatcher
     from helpdesk.local.provision import provision
+    from helpdesk.local.template import LOCAL_PARAMETERS
     from helpdesk.services.auth import create_admin
 
     with mock_aws():
-        stack = provision(translated_template)
+        stack = provision(translated_template, parameter_overrides=LOCAL_PARAMETERS)
         for name, value in stack.env.items():
             monkeypatch.setenv(name, value)
         monkeypatch.setenv("PUBLIC_API_URL", "https://helpdesk.test")

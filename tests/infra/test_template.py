@@ -274,6 +274,7 @@ def test_globals_and_parameters(sam: Template) -> None:
     assert defaults["SenderAddress"] == "support@example.com"
     assert defaults["SurveyDelayMinutes"] == 1440
     assert defaults["LogLevel"] == "INFO"
+    assert defaults["WebhookPrivateTargets"] == "deny"  # a deployment's webhooks never reach 169.254.169.254
 
 
 def test_functions_code_and_handlers(sam: Template) -> None:
@@ -292,7 +293,8 @@ def test_function_environments(sam: Template) -> None:
     assert env["ApiFunction"] == {"INBOUND_QUEUE_URL", "RAW_MAIL_BUCKET", "SURVEY_SECRET_ARN", "INBOUND_SECRET_ARN"}
     assert env["EmailIngestFunction"] == {"INBOUND_QUEUE_URL", "RAW_MAIL_BUCKET"}
     assert env["TicketCreateFunction"] == {"RAW_MAIL_BUCKET"}
-    assert env["NotifyFunction"] == {"PUBLIC_API_URL", "RAW_MAIL_BUCKET", "REPLY_QUOTE_HISTORY"}
+    assert env["NotifyFunction"] == {"PUBLIC_API_URL", "RAW_MAIL_BUCKET", "REPLY_QUOTE_HISTORY",
+                                     "WEBHOOK_PRIVATE_TARGETS"}
     assert env["CsatSurveyFunction"] == {"SURVEY_DELAY_MINUTES", "SURVEY_SECRET_ARN", "PUBLIC_API_URL"}
 
 

@@ -250,6 +250,19 @@ def test_a_wrong_secret_is_refused_by_the_backend_and_not_retried(p: Pipeline, b
     assert p.messages("NotifyDeadLetterQueue") == []
 
 
+def test_a_deployment_refuses_a_loopback_webhook_without_retrying(p: Pipeline, backend: _BackendServer) -> None:
+    p.stack.functions["NotifyFunction"].env["WEBHOOK_PRIVATE_TARGETS"] = "deny"  # the template's default
+    _claims_webhook(p, backend)
+    p.json("POST", "/api/v2/tickets.json", {"ticket": {"subject": "Claim", "tags": ["claim"],
+                                                       "comment": {"body": "x"}}}, expect=201)
+    for _ in range(3):
+        p.dispatcher.drain()
+    assert backend.received == []
+    [invocation] = p.json("GET", "/api/v2/webhooks/1/invocations")["invocations"]
+    assert invocation["status"] == "failed" and "not a public address" in invocation["error"]
+    assert p.messages("NotifyDeadLetterQueue") == []
+
+
 def test_a_failing_backend_is_retried_then_dead_lettered(p: Pipeline, backend: _BackendServer) -> None:
     _claims_webhook(p, backend)
     backend.status = 503

@@ -156,7 +156,7 @@ class Container:
     def webhook_transport(self) -> Any:  # a helpdesk.ports.WebhookTransport
         from helpdesk.adapters.webhook_http import UrllibWebhookTransport
 
-        return UrllibWebhookTransport()
+        return UrllibWebhookTransport(allow_private_targets=self.settings.webhook_private_targets)
 
     @cached_property
     def trigger_store(self) -> Any:  # a helpdesk.ports.TriggerStore

@@ -220,8 +220,14 @@ class EndpointUnreachable(Exception):
     """The endpoint did not answer: refused, timed out, unknown host, broken TLS."""
 
 
+class EndpointForbidden(Exception):
+    """The endpoint is an address webhooks may not reach (loopback, private, link-local such as the instance
+    metadata service); permanent, so never retried."""
+
+
 class WebhookTransport(ABC):
-    """Sends one HTTP request and returns the status, whatever it is (raises EndpointUnreachable)."""
+    """Sends one HTTP request and returns the status, whatever it is (raises EndpointUnreachable, or
+    EndpointForbidden before a byte is sent to an address outside the public internet)."""
 
     @abstractmethod
     def send(self, method: str, url: str, headers: Mapping[str, str], body: bytes | None,

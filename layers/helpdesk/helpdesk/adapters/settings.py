@@ -31,6 +31,7 @@ class Settings:
     inbound_secret_arn: str | None = None
     region: str = "us-east-1"
     endpoint_url: str | None = None
+    webhook_private_targets: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -54,6 +55,7 @@ class Settings:
             inbound_secret_arn=source.get("INBOUND_SECRET_ARN"),
             region=source.get("AWS_REGION") or source.get("AWS_DEFAULT_REGION") or "us-east-1",
             endpoint_url=source.get("AWS_ENDPOINT_URL"),
+            webhook_private_targets=source.get("WEBHOOK_PRIVATE_TARGETS", "deny").lower() == "allow",
         )
 
     @property

@@ -18,7 +18,7 @@ from typing import Any
 from helpdesk.domain.clock import OffsetClock
 from helpdesk.local.dispatcher import Dispatcher
 from helpdesk.local.provision import ACCOUNT_ID, LocalStack, provision
-from helpdesk.local.template import load_sam_template, translate_offline
+from helpdesk.local.template import LOCAL_PARAMETERS, load_sam_template, translate_offline
 
 REGION = "us-east-1"
 TAP_QUEUE = "helpdesk-local-event-tap"
@@ -129,6 +129,7 @@ def start(*, root: Path, port: int = 8000, outbox: Path, admin_email: str | None
     os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
                        "AWS_ENDPOINT_URL": endpoint, "POWERTOOLS_METRICS_DISABLED": "true"})
+    overrides = {**LOCAL_PARAMETERS, **(overrides or {})}
     template = translate_offline(load_sam_template(root / "template.yaml"), overrides, region=REGION)
     stack = provision(template, endpoint_url=endpoint, parameter_overrides=overrides, region=REGION)
     os.environ.update(stack.env)

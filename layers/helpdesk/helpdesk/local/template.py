@@ -17,6 +17,9 @@ from typing import Any
 import yaml
 
 LOCAL_CODE_BUCKET = "local-code"
+# Parameters the local stack (and the pipeline tests) set differently from a deployment: webhook backends run
+# on 127.0.0.1 beside the stack, so loopback targets are allowed there.
+LOCAL_PARAMETERS: dict[str, str] = {"WebhookPrivateTargets": "allow"}
 DEFAULT_REGION = "us-east-1"
 
 _SHORT_TAGS = (

@@ -18,7 +18,7 @@ from helpdesk.domain.clock import iso
 from helpdesk.domain.errors import HelpdeskError, InvalidInput, NotFound
 from helpdesk.domain.users import User
 from helpdesk.domain.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, Webhook, new_secret, sign, webhook_id
-from helpdesk.ports import EndpointUnreachable, HttpResult, WebhookRepository, WebhookTransport
+from helpdesk.ports import EndpointForbidden, EndpointUnreachable, HttpResult, WebhookRepository, WebhookTransport
 from helpdesk.services.auth import require_admin
 
 TIMEOUT_SECONDS = 10.0
@@ -139,6 +139,9 @@ def deliver_webhook(deps: Container, detail: Mapping[str, Any]) -> WebhookDelive
     try:
         result: HttpResult = transport.send(webhook.http_method, webhook.endpoint, headers, data or None,
                                             TIMEOUT_SECONDS)
+    except EndpointForbidden as exc:
+        repo.record_invocation(webhook.id, invocation_id, {**record, "status": "failed", "error": str(exc)[:500]})
+        return WebhookDelivery(event_id, raw_id, skipped=f"the endpoint is not allowed: {exc}")
     except EndpointUnreachable as exc:
         repo.record_invocation(webhook.id, invocation_id, {**record, "status": "failed", "error": str(exc)[:500]})
         raise WebhookFailed(f"webhook {webhook.id} unreachable; will retry") from exc
