@@ -7,10 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from helpdesk.domain.business_hours import (
+    NoBusinessTime,
     Schedule,
     add_business_minutes,
     business_minutes_between,
@@ -145,6 +146,7 @@ minutes = st.integers(0, 5000)
 
 @settings(max_examples=150, deadline=None)
 @given(schedules(), starts, minutes)
+@example(schedule([{"start_time": 5760, "end_time": 5775}], "UTC"), datetime(2026, 1, 1, tzinfo=UTC), 2356)
 def test_the_business_time_until_the_due_time_is_the_target(office: Schedule, start: datetime, target: int) -> None:
     due = add_business_minutes(office, start, target)
     assert due >= start
@@ -171,3 +173,23 @@ def test_between_is_additive_and_antisymmetric(office: Schedule, start: datetime
     assert whole == pytest.approx(business_minutes_between(office, start, middle)
                                   + business_minutes_between(office, middle, end))
     assert business_minutes_between(office, end, start) == -whole
+
+
+def test_a_thin_schedule_counts_a_long_target_beyond_three_years() -> None:
+    """15 minutes a week: 2356 minutes take 157 weeks; found by hypothesis when a fixed three-year search ran out."""
+    thin = schedule([{"start_time": 4 * 1440, "end_time": 4 * 1440 + 15}], "UTC")
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    due = add_business_minutes(thin, start, 2356)
+    assert due > start + timedelta(days=3 * 366)
+    assert business_minutes_between(thin, start, due) == 2356
+
+
+def test_a_schedule_that_never_opens_raises_a_typed_error() -> None:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    every_day_off = schedule(WEEKDAYS_9_TO_5, "UTC", [{"name": "closed", "start_date": "2025-12-01",
+                                                       "end_date": "2031-12-31"}])
+    with pytest.raises(NoBusinessTime):
+        add_business_minutes(every_day_off, start, 60)
+    reopened = schedule(WEEKDAYS_9_TO_5, "UTC", [{"name": "closed", "start_date": "2025-12-01",
+                                                  "end_date": "2028-06-30"}])
+    assert add_business_minutes(reopened, start, 60) == datetime(2028, 7, 3, 10, 0, tzinfo=UTC)  # a Monday

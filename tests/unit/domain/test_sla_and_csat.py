@@ -38,6 +38,21 @@ def test_targets_follow_the_policy_and_priority() -> None:
     assert "total_resolution_time" not in high.sla_targets  # the policy has no high resolution target
 
 
+def test_a_business_hours_target_on_a_schedule_that_never_opens_is_left_unset() -> None:
+    from helpdesk.domain.business_hours import Schedule
+
+    closed = Schedule.from_api({"name": "Closed", "time_zone": "UTC", "intervals": [
+        {"start_time": 1440 + 540, "end_time": 1440 + 1020}], "holidays": [
+        {"name": "shut", "start_date": "2026-01-01", "end_date": "2031-12-31"}]}, id=1, now_iso="2026-01-01T00:00:00Z")
+    policy = sla.SlaPolicy.from_api({**POLICY, "policy_metrics": [
+        {"priority": "normal", "metric": "first_reply_time", "target": 60, "business_hours": True},
+        {"priority": "normal", "metric": "total_resolution_time", "target": 480}]}, id=1)
+    ticket = _ticket()
+    sla.apply_sla(ticket, [policy], NOW, [closed])  # no exception: the ticket can still be saved
+    assert "first_reply_time" not in ticket.sla_targets
+    assert ticket.sla_targets["total_resolution_time"].due_at == NOW + timedelta(minutes=480)
+
+
 def test_a_first_public_agent_reply_fulfils_and_breaches_are_stamped_at_sweep_time() -> None:
     policy = sla.SlaPolicy.from_api(POLICY, id=1)
     ticket = _ticket()

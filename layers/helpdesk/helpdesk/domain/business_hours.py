@@ -23,6 +23,7 @@ from helpdesk.domain.errors import InvalidRule
 WEEK_MINUTES = 7 * 24 * 60
 DAY_MINUTES = 24 * 60
 SEARCH_DAYS = 3 * 366  # an open period must come within three years, or the schedule is considered closed
+HORIZON_DAYS = 100 * 366  # and no due time is looked for beyond a century, however thin the schedule
 # Zendesk names schedules' zones the Rails way; the common ones map to IANA names, IANA names are taken as is.
 RAILS_ZONES = {
     "Pacific Time (US & Canada)": "America/Los_Angeles", "Mountain Time (US & Canada)": "America/Denver",
@@ -172,17 +173,27 @@ def _instant(day: date, minute: int, zone: ZoneInfo) -> datetime:
 
 
 def _periods(schedule: Schedule, since: datetime) -> Iterator[tuple[datetime, datetime]]:
-    """Open periods as UTC (start, end), in order, from the local day before ``since`` on."""
+    """Open periods as UTC (start, end), in order, from the local day before ``since`` on; they end after
+    SEARCH_DAYS days in a row without one (a closed schedule) or at HORIZON_DAYS."""
     zone = schedule.zone
     day = since.astimezone(zone).date() - timedelta(days=1)
-    for _ in range(SEARCH_DAYS):
+    closed_days = 0
+    for _ in range(HORIZON_DAYS):
+        if closed_days >= SEARCH_DAYS:
+            return
+        closed_days += 1
         if not any(holiday.covers(day) for holiday in schedule.holidays):
             weekday = (day.weekday() + 1) % 7  # Python's Monday 0 -> Zendesk's Sunday 0
             for start, end in schedule._days[weekday]:
                 opens, closes = _instant(day, start, zone), _instant(day, end, zone)
                 if closes > opens:
+                    closed_days = 0
                     yield opens, closes
         day += timedelta(days=1)
+
+
+class NoBusinessTime(ValueError):
+    """A schedule without enough open time ahead to count a target in."""
 
 
 def _aware(moment: datetime) -> datetime:
@@ -206,8 +217,8 @@ def add_business_minutes(schedule: Schedule, start: datetime, minutes: float) ->
     """The instant ``minutes`` business minutes after ``start`` (``start`` itself for 0 minutes).
 
     Time outside the intervals and on holidays does not count. A target that runs out exactly at closing time
-    is due at closing time, not at the next opening. Raises ValueError when no business time is left within
-    three years (for example, a schedule without intervals).
+    is due at closing time, not at the next opening. Raises NoBusinessTime when the schedule runs out: three
+    years in a row without an open period (every day a holiday), or a target beyond a century of its hours.
     """
     start = _aware(start)
     if minutes < 0:
@@ -222,7 +233,7 @@ def add_business_minutes(schedule: Schedule, start: datetime, minutes: float) ->
         if remaining <= closes - begin:
             return begin + remaining
         remaining -= closes - begin
-    raise ValueError(f"schedule {schedule.name!r} has no business hours in the next {SEARCH_DAYS} days")
+    raise NoBusinessTime(f"schedule {schedule.name!r} cannot count {minutes} business minutes from {start}")
 
 
 def business_time_between(schedule: Schedule, start: datetime, end: datetime) -> timedelta:

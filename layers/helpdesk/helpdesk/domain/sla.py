@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from helpdesk.domain.business_hours import Schedule, add_business_minutes
+from helpdesk.domain.business_hours import NoBusinessTime, Schedule, add_business_minutes
 from helpdesk.domain.clock import iso
 from helpdesk.domain.errors import InvalidRule
 from helpdesk.domain.tickets import PRIORITIES, SlaTarget, Ticket
@@ -160,7 +160,11 @@ def apply_sla(ticket: Ticket, policies: Sequence[SlaPolicy], now: datetime,
         if _fulfilment(ticket, metric) is not None:
             continue
         start = ticket.created_at
-        ticket.sla_targets[metric] = SlaTarget(metric, start, due_time(start, spec, schedule), spec.target)
+        try:
+            due = due_time(start, spec, schedule)
+        except NoBusinessTime:
+            continue  # the schedule never opens long enough: no target rather than a ticket that cannot be saved
+        ticket.sla_targets[metric] = SlaTarget(metric, start, due, spec.target)
 
 
 def next_due(ticket: Ticket) -> datetime | None:
