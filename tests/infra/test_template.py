@@ -122,6 +122,20 @@ API_ROUTES = {
     ("DELETE", "/api/v2/organizations/{organization_id}"),
     ("GET", "/api/v2/organizations/{organization_id}"),
     ("PUT", "/api/v2/organizations/{organization_id}"),
+    ("GET", "/api/v2/api_tokens"),
+    ("POST", "/api/v2/api_tokens"),
+    ("GET", "/api/v2/api_tokens.json"),
+    ("POST", "/api/v2/api_tokens.json"),
+    ("DELETE", "/api/v2/api_tokens/{token_id}"),
+    ("GET", "/api/v2/api_tokens/{token_id}"),
+    ("GET", "/api/v2/users"),
+    ("POST", "/api/v2/users"),
+    ("GET", "/api/v2/users.json"),
+    ("POST", "/api/v2/users.json"),
+    ("DELETE", "/api/v2/users/{user_id}"),
+    ("GET", "/api/v2/users/{user_id}"),
+    ("POST", "/api/v2/users/{user_id}"),
+    ("PUT", "/api/v2/users/{user_id}"),
     ("GET", "/api/v2/rule_stats/triggers.json"),
     ("GET", "/api/v2/rule_stats/triggers"),
     ("POST", "/api/v2/rule_stats/dry_run.json"),
@@ -318,11 +332,29 @@ def test_tables_keys_and_indexes(sam: Template) -> None:
     }
     assert keys(props(sam, "ActivityTable")["KeySchema"]) == ["ticket_id", "sk"]
     assert keys(props(sam, "DirectoryTable")["KeySchema"]) == ["pk"]
+    directory = {i["IndexName"]: keys(i["KeySchema"]) for i in props(sam, "DirectoryTable")["GlobalSecondaryIndexes"]}
+    assert directory == {"users_by_role": ["user_role", "user_id"]}
     assert props(sam, "DirectoryTable")["TimeToLiveSpecification"] == {
         "AttributeName": "expires_at",
         "Enabled": True,
     }
     assert keys(props(sam, "RulesTable")["KeySchema"]) == ["kind", "id"]
+
+
+def test_every_model_index_is_in_the_template(sam: Template) -> None:
+    """The PynamoDB models and the template agree on each index's name and keys (a renamed index would only fail
+    at run time in AWS otherwise)."""
+    from helpdesk.adapters.dynamo.models import MODELS
+
+    for name, model in MODELS.items():
+        table = props(sam, f"{name.capitalize()}Table")
+        declared = {i["IndexName"]: {k["AttributeName"]: k["KeyType"] for k in i["KeySchema"]}
+                    for i in table.get("GlobalSecondaryIndexes", [])}
+        indexes = {index.Meta.index_name: index for index in model._indexes.values()}
+        assert set(indexes) == set(declared), name
+        for index_name, index in indexes.items():
+            schema = index._get_schema()
+            assert {k["AttributeName"]: k["KeyType"] for k in schema["key_schema"]} == declared[index_name]
 
 
 def test_outputs(sam: Template) -> None:

@@ -188,6 +188,13 @@ class Container:
         return organization_store()
 
     @cached_property
+    def api_tokens(self) -> Any:  # a helpdesk.ports.RuleStore[ApiToken]
+        from helpdesk.adapters.dynamo.automation_store import api_token_store
+
+        self._connection  # noqa: B018
+        return api_token_store()
+
+    @cached_property
     def rule_sets(self) -> Any:  # a helpdesk.ports.RuleStore[RuleSet]
         from helpdesk.adapters.dynamo.automation_store import rule_set_store
 

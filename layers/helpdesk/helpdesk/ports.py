@@ -92,7 +92,22 @@ class UserRepository(ABC):
         """The user with this address, created once even when two writers race."""
 
     @abstractmethod
-    def put(self, user: User) -> None: ...
+    def put(self, user: User) -> None:
+        """Save the user; a changed email moves its address (raises EmailTaken when another user has it)."""
+
+    @abstractmethod
+    def allocate_id(self) -> int:
+        """A new user id (never reused)."""
+
+    @abstractmethod
+    def list_users(self, roles: Sequence[str], limit: int, after: int | None) -> UserPage:
+        """Users of these roles in id order, after the user id ``after``; at most ``limit``."""
+
+
+@dataclass(frozen=True)
+class UserPage:
+    users: list[User]
+    after_id: int | None
 
 
 class RuleRepository(ABC):

@@ -19,6 +19,7 @@ from helpdesk.api.rule_sets import rule_sets
 from helpdesk.api.rules import rules
 from helpdesk.api.schedules import schedules
 from helpdesk.api.survey_page import rated_page, survey_page
+from helpdesk.api.users import users
 from helpdesk.api.workspace import workspace
 from helpdesk.domain.errors import InvalidInput
 
@@ -32,6 +33,7 @@ app.register_blueprint(automations)
 app.register_blueprint(rule_sets)
 app.register_blueprint(schedules)
 app.register_blueprint(organizations)
+app.register_blueprint(users)
 RAW_MAIL = ["message/rfc822", "application/octet-stream", "text/plain"]
 FORM = ["application/x-www-form-urlencoded", "application/json"]
 MAX_PER_PAGE = 100

@@ -22,6 +22,7 @@ STATUS: list[tuple[type[errors.HelpdeskError], int, str]] = [
     (errors.Gone, 410, "Gone"),
     (errors.ConcurrentUpdate, 409, "Conflict"),
     (errors.InvalidRule, 422, "RecordInvalid"),
+    (errors.InvalidRecord, 422, "RecordInvalid"),
     (errors.InvalidTransition, 422, "RecordInvalid"),
     (errors.InvalidInput, 400, "InvalidInput"),
 ]

@@ -15,6 +15,14 @@ class InvalidRule(InvalidInput):
     """A trigger, automation or SLA policy whose definition is not valid."""
 
 
+class InvalidRecord(InvalidInput):
+    """A record the API was asked to save that fails validation or collides with another (HTTP 422)."""
+
+
+class EmailTaken(InvalidRecord):
+    """Another user already has this email address."""
+
+
 class NotAuthenticated(HelpdeskError):
     """No credentials, or credentials that do not match (HTTP 401)."""
 

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass, field
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from helpdesk.domain.errors import InvalidRecord
+
 ROLES = ("end-user", "agent", "admin")
+_ROLE_NAMES = {"end-user": "end-user", "end_user": "end-user", "enduser": "end-user", "agent": "agent",
+               "admin": "admin"}
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"^[^@\s<>()\[\],;:\"]+@{_LABEL}(?:\.{_LABEL})+$")
+_LOCALE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+_WRITABLE = ("name", "email", "role", "locale", "user_fields", "organization_id")
 
 
 @dataclass(frozen=True)
@@ -21,10 +31,15 @@ class User:
     api_token_sha256: str | None = None
     bouncing: bool = False
     organization_id: int | None = None
+    active: bool = True
+    created_at: str | None = None
+    updated_at: str | None = None
 
     def to_api(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "email": self.email, "role": self.role.replace("-", "_"),
-                "locale": self.locale, "user_fields": dict(self.user_fields), "organization_id": self.organization_id}
+        return {"id": self.id, "url": f"/api/v2/users/{self.id}.json", "name": self.name, "email": self.email,
+                "role": self.role.replace("-", "_"), "locale": self.locale, "user_fields": dict(self.user_fields),
+                "organization_id": self.organization_id, "active": self.active, "created_at": self.created_at,
+                "updated_at": self.updated_at}
 
     def view(self) -> dict[str, Any]:
         return {"id": self.id, "email": self.email, "name": self.name, "role": self.role,
@@ -34,6 +49,88 @@ class User:
         if not self.api_token_sha256:
             return False
         return hmac.compare_digest(self.api_token_sha256, hash_token(token))
+
+    @property
+    def is_agent(self) -> bool:
+        return self.role in ("agent", "admin")
+
+    def changed_by(self, data: Mapping[str, Any], now_iso: str) -> User:
+        """This user with the writable fields of an API payload applied (validated); ``user_fields`` are merged
+        key by key as in Zendesk, a ``null`` value clearing that key."""
+        unknown = sorted(set(data) - set(_WRITABLE) - {"id", "url", "active", "created_at", "updated_at"})
+        if unknown:
+            raise InvalidRecord(f"unknown user attribute(s): {', '.join(unknown)}")
+        changes: dict[str, Any] = {"updated_at": now_iso}
+        if "name" in data:
+            changes["name"] = _name(data["name"])
+        if "email" in data:
+            changes["email"] = valid_email(data["email"])
+        if "role" in data:
+            changes["role"] = role_name(data["role"])
+        if "locale" in data:
+            changes["locale"] = _locale(data["locale"])
+        if "organization_id" in data:
+            changes["organization_id"] = _optional_id(data["organization_id"], "organization_id")
+        if "user_fields" in data:
+            merged = {**self.user_fields, **_user_fields(data["user_fields"])}
+            changes["user_fields"] = {k: v for k, v in merged.items() if v is not None}
+        return replace(self, **changes)
+
+
+def new_user(data: Mapping[str, Any], *, id: int, now_iso: str) -> User:
+    """A user from an API payload (``name`` and ``email`` required; role end-user unless given)."""
+    if not isinstance(data.get("email"), str) or not data["email"].strip():
+        raise InvalidRecord("Email: is required (this help desk identifies users by email address)")
+    if "name" not in data:
+        raise InvalidRecord("Name: is required")
+    blank = User(id=id, email="", name="", created_at=now_iso)
+    return blank.changed_by(data, now_iso)
+
+
+def valid_email(value: Any) -> str:
+    if not isinstance(value, str) or not _EMAIL.match(value.strip()) or len(value.strip()) > 254:
+        raise InvalidRecord(f"Email: {value!r} is not a valid email address")
+    return value.strip().lower()
+
+
+def role_name(value: Any) -> str:
+    role = _ROLE_NAMES.get(str(value).strip().lower()) if isinstance(value, str) else None
+    if role is None:
+        raise InvalidRecord(f"Role: {value!r} is not one of end-user, agent, admin")
+    return role
+
+
+def _name(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidRecord("Name: cannot be blank")
+    if len(value) > 255:
+        raise InvalidRecord("Name: is longer than 255 characters")
+    return value.strip()
+
+
+def _locale(value: Any) -> str:
+    if not isinstance(value, str) or not _LOCALE.match(value.strip()):
+        raise InvalidRecord(f"Locale: {value!r} is not a locale such as en-US or fr")
+    return value.strip()
+
+
+def _optional_id(value: Any, name: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit() or int(value) < 1:
+        raise InvalidRecord(f"{name}: {value!r} is not an id")
+    return int(value)
+
+
+def _user_fields(value: Any) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise InvalidRecord("user_fields: must be an object of field keys to values")
+    for key, item in value.items():
+        if not isinstance(key, str) or not key.strip():
+            raise InvalidRecord("user_fields: keys must be non-empty text")
+        if item is not None and not isinstance(item, str | int | float | bool):
+            raise InvalidRecord(f"user_fields.{key}: must be text, a number, true/false or null")
+    return dict(value)
 
 
 def hash_token(token: str) -> str:

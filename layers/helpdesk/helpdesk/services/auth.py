@@ -21,11 +21,21 @@ def authenticate(deps: Container, authorization: str | None) -> User:
     if not login.endswith("/token") or not token:
         raise NotAuthenticated("only API token authentication is accepted: email/token:API_TOKEN")
     user = deps.users.find_by_email(login[: -len("/token")])
-    if user is None or not user.token_matches(token):
+    if user is None or not user.active or not (user.token_matches(token) or _account_token(deps, token)):
         raise NotAuthenticated("the email or API token is wrong")
-    if user.role not in ("agent", "admin"):
+    if not user.is_agent:
         raise Forbidden("only agents and admins may use the API")
     return user
+
+
+def _account_token(deps: Container, token: str) -> bool:
+    """Whether the token is one of the account's active API tokens (read only when the user's own token, the
+    admin's bootstrap token, did not match)."""
+    from helpdesk.domain.api_tokens import ApiToken
+    from helpdesk.ports import RuleStore
+
+    store: RuleStore[ApiToken] = deps.api_tokens
+    return any(stored.matches(token) for stored in store.all())
 
 
 def require_admin(user: User) -> None:

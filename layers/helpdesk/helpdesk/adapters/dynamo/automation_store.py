@@ -11,6 +11,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from helpdesk.adapters.dynamo.mapping import ticket_from_doc
 from helpdesk.adapters.dynamo.models import RuleModel, TicketModel
+from helpdesk.domain.api_tokens import ApiToken
 from helpdesk.domain.automations import Automation
 from helpdesk.domain.business_hours import Schedule
 from helpdesk.domain.clock import to_epoch
@@ -32,8 +33,10 @@ S = TypeVar("S", bound=_Stored)
 
 
 class DynamoRuleStore(RuleStore[S], Generic[S]):
-    def __init__(self, kind: str, label: str, load: Callable[[Mapping[str, Any]], S]) -> None:
+    def __init__(self, kind: str, label: str, load: Callable[[Mapping[str, Any]], S],
+                 dump: Callable[[S], dict[str, Any]] | None = None) -> None:
         self._kind, self._label, self._load = kind, label, load
+        self._dump: Callable[[S], dict[str, Any]] = dump or (lambda rule: rule.to_api())
 
     def all(self) -> list[S]:
         found = [self._load(item.doc) for item in RuleModel.query(self._kind)]
@@ -46,7 +49,7 @@ class DynamoRuleStore(RuleStore[S], Generic[S]):
             raise NotFound(f"{self._label} {rule_id} does not exist") from exc
 
     def put(self, rule: S) -> None:
-        RuleModel(self._kind, rule.id, position=getattr(rule, "position", 0), doc=rule.to_api()).save()
+        RuleModel(self._kind, rule.id, position=getattr(rule, "position", 0), doc=self._dump(rule)).save()
 
     def delete(self, rule_id: int) -> None:
         self.get(rule_id)
@@ -63,6 +66,10 @@ def automation_store() -> DynamoRuleStore[Automation]:
 
 def organization_store() -> DynamoRuleStore[Organization]:
     return DynamoRuleStore("organization", "organization", Organization.from_doc)
+
+
+def api_token_store() -> DynamoRuleStore[ApiToken]:
+    return DynamoRuleStore("api_token", "API token", ApiToken.from_doc, dump=ApiToken.to_doc)
 
 
 def rule_set_store() -> DynamoRuleStore[RuleSet]:

@@ -97,6 +97,18 @@ class ActivityModel(Model):
     doc: JSONAttribute = JSONAttribute()
 
 
+class UsersByRoleIndex(GlobalSecondaryIndex["DirectoryModel"]):
+    """Users of one role in id order (sparse: only ``user#`` items carry ``user_role``): the users API's listing
+    and the agent list read one role's items, never the whole directory."""
+
+    class Meta:
+        index_name = "users_by_role"
+        projection = AllProjection()
+
+    user_role = UnicodeAttribute(hash_key=True)
+    user_id = NumberAttribute(range_key=True)
+
+
 class DirectoryModel(Model):
     """Users (``user#``), addresses (``email#``), counters (``counter#``), message ids (``msg#``),
     idempotency records (``op#``) and delivery records (``sent#``)."""
@@ -107,6 +119,8 @@ class DirectoryModel(Model):
     pk = UnicodeAttribute(hash_key=True)
     ticket_id = NumberAttribute(null=True)
     user_id = NumberAttribute(null=True)
+    user_role = UnicodeAttribute(null=True)
+    users_by_role = UsersByRoleIndex()
     value = NumberAttribute(null=True)
     doc: JSONAttribute = JSONAttribute(null=True)
     expires_at = NumberAttribute(null=True)

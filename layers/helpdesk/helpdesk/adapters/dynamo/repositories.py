@@ -30,7 +30,7 @@ from helpdesk.adapters.dynamo.models import (
 from helpdesk.domain import sla
 from helpdesk.domain.addresses import RecipientAddress
 from helpdesk.domain.clock import to_epoch
-from helpdesk.domain.errors import TicketNotFound, UserNotFound
+from helpdesk.domain.errors import EmailTaken, TicketNotFound, UserNotFound
 from helpdesk.domain.events import DomainEvent
 from helpdesk.domain.sla import SlaPolicy
 from helpdesk.domain.tickets import Audit, Comment, Ticket
@@ -41,6 +41,7 @@ from helpdesk.ports import (
     Page,
     RuleRepository,
     TicketRepository,
+    UserPage,
     UserRepository,
     VersionConflict,
 )
@@ -214,16 +215,41 @@ class DynamoUserRepository(UserRepository):
         return user
 
     def put(self, user: User) -> None:
-        self._write(user, new_address=self.find_by_email(user.email) is None)
+        try:
+            stored: str | None = _user_from_doc(DirectoryModel.get(f"user#{user.id}", consistent_read=True).doc
+                                                or {}).email
+        except DoesNotExist:
+            stored = None
+        try:
+            self._write(user, new_address=stored != user.email, old_address=stored)
+        except TransactWriteError as exc:
+            if self.find_by_email(user.email) not in (None, user):
+                raise EmailTaken(f"Email: {user.email} is already being used by another user") from exc
+            raise
 
-    def _write(self, user: User, *, new_address: bool) -> None:
+    def allocate_id(self) -> int:
+        return _next_counter("user")
+
+    def list_users(self, roles: Sequence[str], limit: int, after: int | None) -> UserPage:
+        found: list[User] = []
+        for role in roles:  # each role is one partition of the index, already in id order
+            condition = DirectoryModel.user_id > after if after is not None else None
+            found += [_user_from_doc(item.doc or {}) for item in DirectoryModel.users_by_role.query(
+                role, range_key_condition=condition, limit=limit + 1)]
+        found.sort(key=lambda user: user.id)
+        page = found[:limit]
+        return UserPage(page, page[-1].id if len(found) > limit else None)
+
+    def _write(self, user: User, *, new_address: bool, old_address: str | None = None) -> None:
         from dataclasses import asdict
 
         with TransactWrite(connection=self._connection) as tx:
-            tx.save(DirectoryModel(f"user#{user.id}", user_id=user.id, doc=asdict(user)))
+            tx.save(DirectoryModel(f"user#{user.id}", user_id=user.id, user_role=user.role, doc=asdict(user)))
             if new_address:
                 tx.save(DirectoryModel(f"email#{user.email}", user_id=user.id),
                         condition=DirectoryModel.pk.does_not_exist())
+            if old_address is not None and old_address != user.email:
+                tx.delete(DirectoryModel(f"email#{old_address}"), condition=DirectoryModel.user_id == user.id)
 
 
 class DynamoRuleRepository(RuleRepository):
