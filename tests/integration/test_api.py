@@ -77,11 +77,42 @@ def test_cursor_pagination(pipeline: Pipeline) -> None:
     ({"ticket": {"subject": "no comment"}}, 400),
     ({"ticket": {"comment": {"body": "x"}, "priority": "blazing"}}, 400),
     ({"ticket": {"comment": {"body": "x"}, "status": "sideways"}}, 400),
+    ({"ticket": {"comment": {"body": "x"}, "assignee_id": "abc"}}, 400),
+    ({"ticket": {"comment": {"body": "x"}, "group_id": [1]}}, 400),
+    ({"ticket": {"comment": {"body": "x"}, "collaborator_ids": "7"}}, 400),
+    ({"ticket": {"comment": {"body": "x"}, "collaborator_ids": ["x"]}}, 400),
+    ({"ticket": {"comment": {"body": "x"}, "custom_fields": [1]}}, 400),
+    ({"ticket": {"comment": {"body": "x"}, "assignee_id": 999}}, 422),
+    ({"ticket": {"comment": {"body": "x"}, "requester_id": 999}}, 422),
+    ({"ticket": {"comment": {"body": "x"}, "requester_id": "me"}}, 400),
+    ({"ticket": {"comment": {"body": "x"}, "requester": {"email": "not an address"}}}, 422),
 ])
 def test_bad_ticket_bodies_get_a_4xx_with_a_reason(pipeline: Pipeline, body: Any, status: int) -> None:
     response = pipeline.call("POST", "/api/v2/tickets.json", body)
     assert response.status_code == status
     assert json.loads(response.body)["description"]
+
+
+def test_only_an_active_agent_can_be_assigned(pipeline: Pipeline) -> None:
+    deps = pipeline.deps()
+    customer = deps.users.ensure("cora@customer.example", "Cora")
+    agent = deps.users.ensure("axel@helpdesk.example", "Axel", role="agent")
+    ticket = pipeline.json("POST", "/api/v2/tickets.json", {"ticket": {"comment": {"body": "x"}}}, expect=201)
+    path = f"/api/v2/tickets/{ticket['ticket']['id']}.json"
+    refused = pipeline.call("PUT", path, {"ticket": {"assignee_id": customer.id}})
+    assert refused.status_code == 422 and b"not an active agent" in refused.body
+    assert pipeline.json("PUT", path, {"ticket": {"assignee_id": agent.id}})["ticket"]["assignee_id"] == agent.id
+    pipeline.json("DELETE", f"/api/v2/users/{agent.id}.json")
+    assert pipeline.call("PUT", path, {"ticket": {"assignee_id": agent.id}}).status_code == 422
+    assert pipeline.json("PUT", path, {"ticket": {"assignee_id": None}})["ticket"]["assignee_id"] is None
+
+
+def test_a_listing_cursor_must_be_one_the_api_gave(pipeline: Pipeline) -> None:
+    for cursor in ["garbage", "{}", '{"id": {"N": "1"}, "list_bucket": {"S": "all"}, "updated_at": {"S": "x"}}',
+                   '{"id": {"N": "1"}, "list_bucket": {"S": "all"}, "updated_at": {"N": "1"}, "x": {"S": "1"}}']:
+        response = pipeline.call("GET", "/api/v2/tickets.json?page%5Bafter%5D=" + quote(cursor))
+        assert response.status_code == 400, cursor
+        assert b"after_cursor" in response.body
 
 
 def test_malformed_json_and_unknown_tickets(pipeline: Pipeline) -> None:

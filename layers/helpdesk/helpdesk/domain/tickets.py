@@ -193,6 +193,24 @@ def normalise_tags(tags: Iterable[Any]) -> list[str]:
     return seen
 
 
+def field_id(name: str, value: Any) -> int:
+    """A positive id, as a number or its digits."""
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit():
+        raise InvalidInput(f"{name} must be an id, not {value!r}")
+    number = int(value)
+    if number < 1:
+        raise InvalidInput(f"{name} must be an id, not {value!r}")
+    return number
+
+
+def _custom_fields(value: Any) -> dict[str, Any]:
+    if isinstance(value, list) and all(isinstance(item, Mapping) and "id" in item for item in value):
+        return {str(item["id"]): item.get("value") for item in value}
+    if isinstance(value, dict):
+        return {str(k): v for k, v in value.items()}
+    raise InvalidInput("custom_fields must be a list of {id, value}")
+
+
 def _validated(name: str, value: Any) -> Any:
     choices = {"status": STATUSES, "priority": PRIORITIES, "type": TYPES}.get(name)
     if choices is not None:
@@ -206,15 +224,13 @@ def _validated(name: str, value: Any) -> Any:
             raise InvalidInput("tags must be a list of strings")
         return normalise_tags(value)
     if name == "collaborator_ids":
-        return [int(v) for v in value or []]
+        if not isinstance(value, list | None):
+            raise InvalidInput("collaborator_ids must be a list of user ids")
+        return [field_id(name, v) for v in value or []]
     if name == "custom_fields":
-        if isinstance(value, list):
-            return {str(item["id"]): item.get("value") for item in value}
-        if isinstance(value, dict):
-            return {str(k): v for k, v in value.items()}
-        raise InvalidInput("custom_fields must be a list of {id, value}")
+        return _custom_fields(value)
     if name in ("assignee_id", "group_id", "organization_id", "brand_id"):
-        return None if value in (None, "") else int(value)
+        return None if value in (None, "") else field_id(name, value)
     if name == "subject":
         return str(value or "")
     return value

@@ -10,7 +10,7 @@ from typing import Any
 from helpdesk.bootstrap import Container
 from helpdesk.domain.addresses import RecipientAddress
 from helpdesk.domain.clock import iso
-from helpdesk.domain.errors import InvalidInput
+from helpdesk.domain.errors import InvalidInput, InvalidRecord, UserNotFound
 from helpdesk.domain.sla import SlaPolicy
 from helpdesk.domain.tickets import (
     EDITABLE_FIELDS,
@@ -19,10 +19,11 @@ from helpdesk.domain.tickets import (
     NewComment,
     Ticket,
     change_ticket,
+    field_id,
     open_ticket,
 )
 from helpdesk.domain.triggers import Trigger
-from helpdesk.domain.users import User
+from helpdesk.domain.users import User, valid_email
 from helpdesk.services.auth import require_admin
 from helpdesk.services.common import commit, with_retries
 
@@ -120,6 +121,22 @@ def _fields(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k in EDITABLE_FIELDS}
 
 
+def _user(deps: Container, value: Any, name: str) -> User:
+    try:
+        return deps.users.get(field_id(name, value))
+    except UserNotFound as exc:
+        raise InvalidRecord(f"{name}: user {value} does not exist") from exc
+
+
+def _check_assignee(deps: Container, data: Mapping[str, Any]) -> None:
+    """As in Zendesk, only an active agent can be assigned (one read, only when the update names an assignee)."""
+    if data.get("assignee_id") in (None, ""):
+        return
+    assignee = _user(deps, data["assignee_id"], "assignee_id")
+    if not assignee.is_agent or not assignee.active:
+        raise InvalidRecord(f"assignee_id: user {assignee.id} is not an active agent")
+
+
 def create_ticket(deps: Container, payload: Mapping[str, Any], caller: User) -> Ticket:
     data = _body(payload, "ticket")
     comment = _new_comment(data.get("comment") or data.get("description"), caller, deps=deps)
@@ -127,9 +144,11 @@ def create_ticket(deps: Container, payload: Mapping[str, Any], caller: User) -> 
         raise InvalidInput("ticket.comment.body is required")
     requester = caller
     if isinstance(data.get("requester"), Mapping) and data["requester"].get("email"):
-        requester = deps.users.ensure(str(data["requester"]["email"]), str(data["requester"].get("name") or ""))
+        requester = deps.users.ensure(valid_email(data["requester"]["email"]),
+                                      str(data["requester"].get("name") or ""))
     elif data.get("requester_id") is not None:
-        requester = deps.users.get(int(data["requester_id"]))
+        requester = _user(deps, data["requester_id"], "requester_id")
+    _check_assignee(deps, data)
     subject = str(data.get("subject") or comment.body.splitlines()[0][:80])
     update = open_ticket(ticket_id=deps.tickets.allocate_id(), subject=subject, comment=comment,
                          requester_id=requester.id, actor=_actor(caller), via="api", now=deps.clock.now(),
@@ -140,6 +159,8 @@ def create_ticket(deps: Container, payload: Mapping[str, Any], caller: User) -> 
 
 def update_ticket(deps: Container, ticket_id: int, payload: Mapping[str, Any], caller: User) -> Ticket:
     data = _body(payload, "ticket")
+
+    _check_assignee(deps, data)
 
     def attempt() -> Ticket:
         ticket = deps.tickets.get(ticket_id)

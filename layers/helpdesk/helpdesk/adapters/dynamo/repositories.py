@@ -30,7 +30,7 @@ from helpdesk.adapters.dynamo.models import (
 from helpdesk.domain import sla
 from helpdesk.domain.addresses import RecipientAddress
 from helpdesk.domain.clock import to_epoch
-from helpdesk.domain.errors import EmailTaken, TicketNotFound, UserNotFound
+from helpdesk.domain.errors import EmailTaken, InvalidInput, TicketNotFound, UserNotFound
 from helpdesk.domain.events import DomainEvent
 from helpdesk.domain.sla import SlaPolicy
 from helpdesk.domain.tickets import Audit, Comment, Ticket
@@ -162,7 +162,7 @@ class DynamoTicketRepository(TicketRepository):
         DirectoryModel(f"msg#{message_id}", ticket_id=ticket_id).save()
 
     def list_recent(self, limit: int, after: str | None) -> Page:
-        start = json.loads(after) if after else None
+        start = _list_cursor(after) if after else None
         result = TicketModel.by_updated.query(LIST_BUCKET, scan_index_forward=False, limit=limit,
                                               last_evaluated_key=start)
         tickets = [ticket_from_doc(item.doc, item.version) for item in result]
@@ -176,6 +176,24 @@ class DynamoTicketRepository(TicketRepository):
     def due_for_survey(self, now: datetime, limit: int) -> list[int]:
         return [int(item.id) for item in TicketModel.survey_due.query(
             SURVEY_BUCKET, TicketModel.survey_due_at <= to_epoch(now), limit=limit)]
+
+
+_CURSOR_KEYS = {"id": "N", "list_bucket": "S", "updated_at": "N"}
+
+
+def _list_cursor(after: str) -> dict[str, Any]:
+    """The by_updated key a listing continues after, checked to be one this API gave out (never handed to
+    DynamoDB as the client wrote it)."""
+    try:
+        key = json.loads(after)
+    except ValueError as exc:
+        raise InvalidInput("page[after] must be the after_cursor of a previous page") from exc
+    valid = isinstance(key, dict) and set(key) == set(_CURSOR_KEYS) and all(
+        isinstance(key[name], dict) and list(key[name]) == [kind] and isinstance(key[name][kind], str)
+        and (kind == "S" or key[name][kind].isdigit()) for name, kind in _CURSOR_KEYS.items())
+    if not valid:
+        raise InvalidInput("page[after] must be the after_cursor of a previous page")
+    return dict(key)
 
 
 def _user_from_doc(doc: Mapping[str, Any]) -> User:
