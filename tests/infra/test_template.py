@@ -136,6 +136,8 @@ API_ROUTES = {
     ("GET", "/api/v2/users/{user_id}"),
     ("POST", "/api/v2/users/{user_id}"),
     ("PUT", "/api/v2/users/{user_id}"),
+    ("GET", "/api/v2/tickets/{ticket_id}/audits"),
+    ("GET", "/api/v2/tickets/{ticket_id}/audits.json"),
     ("GET", "/api/v2/rule_stats/triggers.json"),
     ("GET", "/api/v2/rule_stats/triggers"),
     ("POST", "/api/v2/rule_stats/dry_run.json"),

@@ -193,3 +193,30 @@ def test_two_agents_updating_one_ticket_at_once_lose_neither_update(
     assert reads["n"] >= 3  # one of them lost the race, reloaded and retried
     final = pipeline.json("GET", f"/api/v2/tickets/{number}.json")["ticket"]
     assert final["priority"] == "low" and final["tags"] == ["escalated"]
+
+
+def test_audits_record_who_changed_what_and_the_triggers_net_change_once(pipeline: Pipeline) -> None:
+    """Two chained triggers (the second fires on the first one's tag) make one audit by the rule: author -1,
+    channel "rule", the net change of both; the API's own update is its own audit with the comment in it."""
+    for title, condition, action in (
+            ("VIP tag", {"field": "comment_includes_word", "operator": "includes", "value": "invoice"},
+             {"field": "current_tags", "value": "billing"}),
+            ("Billing is high", {"field": "current_tags", "operator": "includes", "value": "billing"},
+             {"field": "priority", "value": "high"})):
+        pipeline.json("POST", "/api/v2/triggers.json", {"trigger": {
+            "title": title, "conditions": {"all": [condition], "any": []}, "actions": [action]}}, expect=201)
+    created = pipeline.json("POST", "/api/v2/tickets.json", {"ticket": {
+        "subject": "Wrong invoice", "comment": {"body": "My invoice is wrong"}}}, expect=201)["ticket"]
+    pipeline.dispatcher.drain()
+    audits = pipeline.json("GET", f"/api/v2/tickets/{created['id']}/audits.json")
+    assert audits["count"] == 2
+    first, rule = audits["audits"]
+    assert first["via"]["channel"] == "api" and first["author_id"] == created["submitter_id"]
+    assert {e["type"] for e in first["events"]} == {"Create", "Comment"}
+    [comment] = [e for e in first["events"] if e["type"] == "Comment"]
+    assert comment["body"] == "My invoice is wrong" and comment["public"] is True
+    assert (rule["author_id"], rule["via"]["channel"]) == (-1, "rule")
+    changes = {e["field_name"]: (e["previous_value"], e["value"]) for e in rule["events"]}
+    assert changes == {"tags": ([], ["billing"]), "priority": (None, "high")}
+    assert pipeline.json("GET", f"/api/v2/tickets/{created['id']}/audits")["count"] == 2
+    assert pipeline.call("GET", "/api/v2/tickets/999/audits.json").status_code == 404

@@ -59,6 +59,10 @@ class TicketRepository(ABC):
     def stored_events(self, key: str) -> list[DomainEvent] | None: ...
 
     @abstractmethod
+    def audits(self, ticket_id: int) -> list[Audit]:
+        """Every audit of the ticket, oldest first."""
+
+    @abstractmethod
     def comments(self, ticket_id: int) -> list[Comment]: ...
 
     @abstractmethod

@@ -94,6 +94,17 @@ def ticket(ticket_id: str) -> Any:
     return {"ticket": api_tickets.ticket_to_api(_deps().tickets.get(number))}
 
 
+@app.route("/api/v2/tickets/{ticket_id}/audits.json", methods=["GET"])
+@app.route("/api/v2/tickets/{ticket_id}/audits", methods=["GET"])
+@mapped
+def audits(ticket_id: str) -> Any:
+    from helpdesk.services import api_tickets
+
+    _caller()
+    found = api_tickets.ticket_audits(_deps(), _id(ticket_id))
+    return {"audits": found, "next_page": None, "previous_page": None, "count": len(found)}
+
+
 @app.route("/api/v2/tickets/{ticket_id}/comments.json", methods=["GET"])
 @app.route("/api/v2/tickets/{ticket_id}/comments", methods=["GET"])
 @mapped

@@ -15,6 +15,7 @@ from helpdesk.domain.sla import SlaPolicy
 from helpdesk.domain.tickets import (
     EDITABLE_FIELDS,
     Actor,
+    Audit,
     Comment,
     NewComment,
     Ticket,
@@ -57,6 +58,34 @@ def comment_to_api(comment: Comment) -> dict[str, Any]:
         "metadata": {"message_id": comment.message_id, "delivery": comment.delivery},
         "created_at": iso(comment.created_at),
     }
+
+
+SYSTEM_AUTHOR = -1  # Zendesk's author_id for changes made by triggers, automations and the system
+
+
+def audit_to_api(audit: Audit, comments: Mapping[int, Comment]) -> dict[str, Any]:
+    """Zendesk's audit object: who (``author_id``, -1 for rules and the system), through which channel (``via``),
+    and its events: ``Create`` / ``Change`` with ``field_name``, ``value``, ``previous_value``, and ``Comment``
+    with the comment itself."""
+    events: list[dict[str, Any]] = []
+    for index, event in enumerate(audit.events, start=1):
+        comment = comments.get(int(event["comment_id"])) if event.get("type") == "Comment" else None
+        if comment is not None:
+            events.append({**comment_to_api(comment), "audit_id": audit.id})
+        else:
+            events.append({"id": audit.id * 1000 + index, **event})
+    return {
+        "id": audit.id, "ticket_id": audit.ticket_id, "created_at": iso(audit.created_at),
+        "author_id": audit.author_id if audit.author_id is not None else SYSTEM_AUTHOR,
+        "via": {"channel": audit.via, "source": {"from": {}, "to": {}, "rel": None}},
+        "metadata": {"system": {"actor": audit.actor_type}, "custom": {}}, "events": events,
+    }
+
+
+def ticket_audits(deps: Container, ticket_id: int) -> list[dict[str, Any]]:
+    deps.tickets.get(ticket_id)  # 404 for a ticket that does not exist
+    comments = {c.id: c for c in deps.tickets.comments(ticket_id)}
+    return [audit_to_api(audit, comments) for audit in deps.tickets.audits(ticket_id)]
 
 
 def _actor(user: User) -> Actor:

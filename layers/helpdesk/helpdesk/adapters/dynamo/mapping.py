@@ -74,3 +74,10 @@ def comment_from_doc(doc: Mapping[str, Any]) -> Comment:
 
 def audit_to_doc(audit: Audit) -> dict[str, Any]:
     return {**asdict(audit), "created_at": iso(audit.created_at), "events": [dict(e) for e in audit.events]}
+
+
+def audit_from_doc(doc: Mapping[str, Any]) -> Audit:
+    data = {k: v for k, v in doc.items() if k in Audit.__dataclass_fields__}
+    data["created_at"] = _required_time(data["created_at"])
+    data["events"] = tuple(data.get("events") or ())
+    return Audit(**data)

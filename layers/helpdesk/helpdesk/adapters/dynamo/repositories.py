@@ -12,6 +12,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from helpdesk.adapters.dynamo.mapping import (
+    audit_from_doc,
     audit_to_doc,
     comment_from_doc,
     comment_to_doc,
@@ -142,6 +143,10 @@ class DynamoTicketRepository(TicketRepository):
     def comments(self, ticket_id: int) -> list[Comment]:
         return [comment_from_doc(item.doc) for item in
                 ActivityModel.query(ticket_id, ActivityModel.sk.startswith("c#"))]
+
+    def audits(self, ticket_id: int) -> list[Audit]:
+        return [audit_from_doc(item.doc) for item in
+                ActivityModel.query(ticket_id, ActivityModel.sk.startswith("a#"))]
 
     def set_delivery(self, ticket_id: int, comment_id: int, delivery: Mapping[str, Any]) -> None:
         item = ActivityModel.get(ticket_id, f"c#{comment_id:08d}")
