@@ -197,3 +197,15 @@ def test_loop_marker_is_read() -> None:
     parsed = parse_email(mail("X-Helpdesk-Loop: acme-123\n"))
     assert parsed.loop_marker == "acme-123"
     assert parse_email(mail("")).loop_marker is None
+
+
+def test_a_mail_without_from_is_attributed_to_its_sender_then_its_reply_to() -> None:
+    body = b"Subject: no from\r\n{}\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+    sender = parse_email(body.replace(b"{}", b"Sender: Bob <bob@example.org>\r\nReply-To: r@example.org"))
+    assert (sender.from_.name, sender.from_.address) == ("Bob", "bob@example.org")  # type: ignore[union-attr]
+    reply_to = parse_email(body.replace(b"{}", b"Reply-To: r@example.org\r\nReturn-Path: <bounce@relay.example>"))
+    assert reply_to.from_ is not None and reply_to.from_.address == "r@example.org"
+    nobody = parse_email(body.replace(b"{}", b"Return-Path: <bounce@relay.example>"))
+    assert nobody.from_ is None  # the envelope's bounce address is not the author
+    both = parse_email(body.replace(b"{}", b"From: a@example.org\r\nSender: list@example.org"))
+    assert both.from_ is not None and both.from_.address == "a@example.org"

@@ -18,7 +18,7 @@ from helpdesk.channels.email.headers import (
     parse_date,
 )
 from helpdesk.channels.email.html_text import html_to_text
-from helpdesk.channels.email.message import ParsedEmail
+from helpdesk.channels.email.message import Address, ParsedEmail
 from helpdesk.channels.email.parts import collect_parts
 from helpdesk.channels.email.trimming import trim_reply
 
@@ -37,11 +37,21 @@ def parse_email(raw: bytes) -> ParsedEmail:
         return _unreadable(raw)
 
 
+def _sender(headers: HeaderMap) -> Address | None:
+    """The author: the first From address; a mail that lost its From (RFC 5322 requires one, some scripts and
+    gateways omit it) falls back to Sender, then Reply-To. Never the envelope's Return-Path, which names the
+    bounce handler of whoever relayed it."""
+    for name in ("from", "sender", "reply-to"):
+        found = parse_addresses(headers.all_raw(name))
+        if found:
+            return found[0]
+    return None
+
+
 def _parse(raw: bytes) -> ParsedEmail:
     message = email.message_from_bytes(raw, policy=policy.default)
     headers = HeaderMap(message)
-    from_addresses = parse_addresses(headers.all_raw("from"))
-    from_ = from_addresses[0] if from_addresses else None
+    from_ = _sender(headers)
     subject = " ".join((headers.text("subject") or "").split())
 
     bodies = collect_parts(message)
