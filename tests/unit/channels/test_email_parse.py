@@ -31,6 +31,11 @@ def mail(headers: str, body: bytes = b"Hello\n", *, content_type: str | None = N
         ("us-ascii", "naïve".encode(), "naïve"),  # mislabelled UTF-8
         ("utf-8", "naïve".encode("latin-1"), "naïve"),  # mislabelled Latin-1
         ("rot13", b"plain", "plain"),  # a codec that is not a charset
+        ("iso-8859-1", "10 € \u2013 “ok”".encode("cp1252"), "10 € \u2013 “ok”"),  # Latin-1 labels hold Windows-1252
+        ("ISO-8859-1", b"odd \x81 byte \xe9", "odd \x81 byte é"),  # undefined in 1252: kept as Latin-1
+        ("ks_c_5601-1987", "똠방각하".encode("cp949"), "똠방각하"),  # Outlook's Korean label
+        ("shift_jis", "①髙".encode("cp932"), "①髙"),  # Windows extensions under the plain label
+        ("gb2312", "镕".encode("gb18030"), "镕"),
     ],
 )
 def test_body_charsets_decode_or_degrade(charset: str, encoded: bytes, expected: str) -> None:

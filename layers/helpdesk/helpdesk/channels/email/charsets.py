@@ -29,6 +29,16 @@ _ALIASES = {
     "x-mac-roman": "mac_roman",
     "macintosh": "mac_roman",
     "utf8": "utf-8",
+    # as browsers (WHATWG) and mail clients read them: Latin-1 labels hold Windows-1252 (the euro sign, curly
+    # quotes and dashes of 0x80-0x9F), which would otherwise come out as invisible C1 control characters
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "iso_8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "l1": "cp1252",
+    "cp819": "cp1252",
+    "ibm819": "cp1252",
     "unicode-1-1-utf-7": "utf-7",
 }
 
@@ -63,7 +73,7 @@ def decode_bytes(data: bytes, charset: str | None = None) -> str:
             return data.decode(candidate)
         except (UnicodeError, LookupError, ValueError):
             continue
-    if codec and codec not in ("ascii", "utf-8"):
+    if codec and codec not in ("ascii", "utf-8", "cp1252"):
         # a known charset with some broken bytes: keep what decodes
         return data.decode(codec, errors="replace")
     try:
