@@ -214,3 +214,17 @@ def test_a_mail_without_from_is_attributed_to_its_sender_then_its_reply_to() -> 
     assert nobody.from_ is None  # the envelope's bounce address is not the author
     both = parse_email(body.replace(b"{}", b"From: a@example.org\r\nSender: list@example.org"))
     assert both.from_ is not None and both.from_.address == "a@example.org"
+
+
+@pytest.mark.parametrize(("declared", "body", "text", "files"), [
+    ("multipart/mixed; boundary=Z",  # the header names a boundary the body never uses
+     b"--B\nContent-Type: text/plain\n\nhello\n--B\nContent-Type: application/pdf; name=a.pdf\n"
+     b"Content-Transfer-Encoding: base64\n\nJVBERg==\n--B--\n", "hello", ["a.pdf"]),
+    ("multipart/mixed", b"no boundary at all, just text\n", "no boundary at all, just text", []),
+    ("multipart/alternative; boundary=Z", b"plain words only\n", "plain words only", []),
+])
+def test_a_multipart_whose_boundary_is_wrong_is_still_read(declared: str, body: bytes, text: str,
+                                                           files: list[str]) -> None:
+    parsed = parse_email(mail("", body, content_type=declared))
+    assert parsed.text.strip() == text
+    assert [a.filename for a in parsed.attachments] == files

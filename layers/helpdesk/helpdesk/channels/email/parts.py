@@ -9,7 +9,7 @@ import mimetypes
 import re
 from dataclasses import dataclass, field
 from email.message import Message
-from email.policy import compat32
+from email.policy import compat32, default
 
 from helpdesk.channels.email.charsets import decode_bytes, unescape_surrogates
 from helpdesk.channels.email.headers import HeaderMap, decode_words, first_message_id
@@ -82,23 +82,51 @@ def _visit(part: Message, bodies: Bodies, depth: int) -> None:
             for sub in part.get_payload():
                 if isinstance(sub, Message):
                     _visit(sub, bodies, depth + 1)
+        elif content_type.startswith("multipart/"):  # its boundary was never found: the body is still one string
+            _visit_unsplit(part, bodies, depth)
         elif content_type in ("text/plain", "text/html") and not _is_attachment(part):
-            text = decode_bytes(_payload_bytes(part), _charset(part))
-            if content_type == "text/plain":
-                text, files = extract_uuencoded(text)
-                for uu_file in files:
-                    bodies.attachments.append(_file_attachment(len(bodies.attachments) + 1, uu_file.name, uu_file.data))
-            (bodies.text_parts if content_type == "text/plain" else bodies.html_parts).append(text)
+            _visit_text(part, content_type, bodies)
         else:
-            attachment = _attachment(part, len(bodies.attachments) + 1, _payload_bytes(part))
-            bodies.attachments.append(attachment)
-            if is_tnef(attachment.filename, attachment.content_type):  # the .dat stays; its files are added
-                for tnef_file in tnef_files(attachment.data):
-                    bodies.attachments.append(
-                        _file_attachment(len(bodies.attachments) + 1, tnef_file.name, tnef_file.data))
+            _visit_file(part, bodies)
     except PART_ERRORS:
         raw = str(part.get_payload()).encode("utf-8", errors="surrogateescape")
         bodies.attachments.append(_fallback_attachment(len(bodies.attachments) + 1, raw))
+
+
+def _visit_text(part: Message, content_type: str, bodies: Bodies) -> None:
+    text = decode_bytes(_payload_bytes(part), _charset(part))
+    if content_type == "text/plain":
+        text, files = extract_uuencoded(text)
+        for uu_file in files:
+            bodies.attachments.append(_file_attachment(len(bodies.attachments) + 1, uu_file.name, uu_file.data))
+    (bodies.text_parts if content_type == "text/plain" else bodies.html_parts).append(text)
+
+
+def _visit_file(part: Message, bodies: Bodies) -> None:
+    attachment = _attachment(part, len(bodies.attachments) + 1, _payload_bytes(part))
+    bodies.attachments.append(attachment)
+    if is_tnef(attachment.filename, attachment.content_type):  # the .dat stays; its files are added
+        for tnef_file in tnef_files(attachment.data):
+            bodies.attachments.append(_file_attachment(len(bodies.attachments) + 1, tnef_file.name, tnef_file.data))
+
+
+_BOUNDARY_LINE = re.compile(rb"^--([0-9A-Za-z'()+_,./:=?-]{1,70})[ \t]*\r?$", re.MULTILINE)
+
+
+def _visit_unsplit(part: Message, bodies: Bodies, depth: int) -> None:
+    """A multipart whose declared boundary never occurs (a mangled header, a gateway that rewrote it): split
+    on the first boundary-looking line instead; with none, the body is read as text."""
+    data = _payload_bytes(part)
+    found = _BOUNDARY_LINE.search(data)
+    if found is not None and depth < _MAX_DEPTH:
+        boundary = found.group(1).decode("ascii")
+        rebuilt = email.message_from_bytes(
+            f'Content-Type: multipart/mixed; boundary="{boundary}"\r\n\r\n'.encode("ascii") + data,
+            policy=default)
+        if rebuilt.is_multipart() and rebuilt.get_payload():
+            _visit(rebuilt, bodies, depth + 1)
+            return
+    bodies.text_parts.append(decode_bytes(data, _charset(part)))
 
 
 def _is_attachment(part: Message) -> bool:
