@@ -228,3 +228,18 @@ def test_a_multipart_whose_boundary_is_wrong_is_still_read(declared: str, body: 
     parsed = parse_email(mail("", body, content_type=declared))
     assert parsed.text.strip() == text
     assert [a.filename for a in parsed.attachments] == files
+
+
+def test_an_address_hidden_in_an_encoded_word_is_found() -> None:
+    parsed = parse_email(b"From: =?utf-8?Q?Ann_=3Cann@x.example=3E?=\r\nSubject: t\r\n\r\nbody\r\n")
+    assert parsed.from_ is not None and (parsed.from_.name, parsed.from_.address) == ("Ann", "ann@x.example")
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2026-11-23T10:00:00Z", "2026-11-23T10:00:00+00:00"),  # ISO 8601 from scripts
+    ("2026-11-23 10:00:00+01:00", "2026-11-23T10:00:00+01:00"),
+    ("Mon, 23 Nov 2026 10:00:00 +0100", "2026-11-23T10:00:00+01:00"),
+])
+def test_dates_in_rfc_5322_or_iso_8601(value: str, expected: str) -> None:
+    parsed = parse_email(f"From: a@b.example\r\nDate: {value}\r\n\r\nx".encode())
+    assert parsed.date is not None and parsed.date.isoformat() == expected

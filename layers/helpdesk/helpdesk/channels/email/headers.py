@@ -86,6 +86,8 @@ def parse_addresses(values: Iterable[str]) -> list[Address]:
 
 
 def _address_pairs(value: str) -> list[tuple[str, str]]:
+    if "=?" in value and "@" in decode_words(value) and not _ADDR_SPEC_RE.search(_ENCODED_WORD_RE.sub("", value)):
+        value = decode_words(value)  # the whole address was put in an encoded word ("=?utf-8?Q?Ann_=3Ca@b.c=3E?=")
     try:
         pairs = email.utils.getaddresses([value])
     except (ValueError, IndexError, TypeError):
@@ -100,6 +102,13 @@ def _address_pairs(value: str) -> list[tuple[str, str]]:
         return good
     # getaddresses gave up or glued words together ("a@b.com www.b.com"): scrape the addr-specs
     return [("", a) for a in _ADDR_SPEC_RE.findall(value)] or good
+
+
+def _iso_date(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def first_message_id(value: str | None) -> str | None:
@@ -123,13 +132,16 @@ def message_ids(value: str | None) -> list[str]:
 
 
 def parse_date(value: str | None) -> datetime | None:
-    """A timezone-aware date, UTC when the header gives no zone; None when absent or unreadable."""
+    """A timezone-aware date, UTC when the header gives no zone; None when absent or unreadable. RFC 5322 dates,
+    and the ISO 8601 some scripts write instead."""
     if not value or not value.strip():
         return None
+    text = unescape_surrogates(value).strip()
+    parsed: datetime | None
     try:
-        parsed = email.utils.parsedate_to_datetime(unescape_surrogates(value))
+        parsed = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):
-        return None
+        parsed = _iso_date(text)
     if parsed is None:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
