@@ -47,10 +47,32 @@ def test_auto_reply_headers(headers: str) -> None:
         "Automatisch antwoord: Vraag",
         "RE: I am out of the office until Monday",
         "自动回复: 问题",
+        "不在のお知らせ",
+        "부재중 안내",
+        "Jane Doe is out of the office.",
+        "Out of office until Monday",
+        "Abwesenheit bis 5.1.",
+        "[OOO] your ticket",
+        "AutoReply",
     ],
 )
 def test_vacation_subjects(subject: str) -> None:
     assert parse_email(mail(subject=subject)).kind == "auto_reply"
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Re: out of office question about my order",  # a customer writing about the feature, not a responder
+        "How do I set up out of office replies?",
+        "Fwd: automatic reply settings broken",
+        "Vacation rental booking problem",
+        "Re: OOO tickets in the queue",
+        "不在着",
+    ],
+)
+def test_subjects_that_only_mention_absence_are_people(subject: str) -> None:
+    assert parse_email(mail(subject=subject)).kind == "normal"
 
 
 def test_normal_mail_and_auto_submitted_no() -> None:

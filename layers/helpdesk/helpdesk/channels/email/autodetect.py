@@ -29,11 +29,23 @@ _VACATION_WORDS = (
     r"risposta automatica|fuori sede|fuori ufficio|resposta automática|resposta automatica|"
     r"ausente do escritório|automatisk svar|autosvar|frånvaro|fraværende|poissa|"
     r"automaattinen vastaus|odpowiedź automatyczna|automatyczna odpowiedź|nieobecność|"
-    r"автоматический ответ|автоответ|отсутствую|自动回复|自動回覆|自動返信|自動応答|不在|자동 응답|"
+    r"автоматический ответ|автоответ|отсутствую|"
     "otomatik yan\u0131t|automatická odpověď|automatikus válasz"
 )
-_VACATION_SUBJECT_RE = re.compile(_REPLY_PREFIX + rf"(?:{_VACATION_WORDS})", re.IGNORECASE)
-_OUT_OF_OFFICE_ANYWHERE_RE = re.compile(r"out of (?:the )?office|\bOOO\b|\bOOF\b", re.IGNORECASE)
+# written without spaces, so whatever follows them belongs to the same notice ("不在のお知らせ")
+_CJK_VACATION_WORDS = r"自动回复|自動回覆|自動返信|自動応答|不在のお知らせ|不在通知|不在です|자동 ?응답|부재중"
+# the phrase ends the subject or is followed by punctuation or the words responders use ("Out of Office:
+# Invoice", "Abwesenheitsnotiz", "Out of office until ..."): "Re: out of office question" is a customer's
+_AFTER_VACATION = (r"\s*(?:$|[:\-\u2013\u2014(\[,.!|]|(?:auto[- ]?reply|reply|notice|message|until|till|from|"
+                   r"returning|bis|jusqu|hasta|fino|até|tot)\b)")
+_VACATION_SUBJECT_RE = re.compile(
+    _REPLY_PREFIX + rf"(?:(?:{_VACATION_WORDS}){_AFTER_VACATION}|{_CJK_VACATION_WORDS})", re.IGNORECASE)
+# beyond the start of the subject only in the shapes responders write ("Jane Doe is out of the office",
+# "[OOO] ...", "Out of office until Monday"), so a customer asking about "out of office" settings is not one
+_OUT_OF_OFFICE_ANYWHERE_RE = re.compile(
+    r"\b(?:is|am|are) (?:currently )?out of (?:the )?office\b|"
+    r"\bout of (?:the )?office (?:auto[- ]?reply|reply|notice|message|until|till|from|returning)\b|"
+    r"^\s*(?:OOO|OOF)\b|\[(?:OOO|OOF)\]", re.IGNORECASE)
 
 
 def detect_kind(headers: HeaderMap, subject: str, bounce: Bounce | None) -> EmailKind:
