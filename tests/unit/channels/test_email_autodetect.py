@@ -112,8 +112,12 @@ def test_bounce_senders_and_null_return_path(headers: str, subject: str, sender:
     assert parsed.bounce is not None
 
 
-def test_null_return_path_alone_is_not_a_bounce() -> None:
-    assert parse_email(mail("Return-Path: <>\n", subject="Hello")).kind == "normal"
+def test_null_return_path_alone_is_automatic_but_not_a_bounce() -> None:
+    """product.md lists Return-Path: <> among the signs of automatic mail (RFC 3834 responders use it); without
+    a report, a daemon sender or a bounce subject it is not a bounce."""
+    parsed = parse_email(mail("Return-Path: <>\n", subject="Hello"))
+    assert (parsed.kind, parsed.bounce, parsed.auto_submitted) == ("auto_reply", None, True)
+    assert parse_email(mail("Return-Path: <jane@example.com>\n", subject="Hello")).kind == "normal"
 
 
 def test_delivery_status_notification_with_returned_headers() -> None:

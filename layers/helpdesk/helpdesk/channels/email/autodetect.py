@@ -85,6 +85,8 @@ def is_auto_reply(headers: HeaderMap, subject: str) -> bool:
         return True
     if "disposition-notification" in _report_type(headers):  # read receipts
         return True
+    if _null_sender(headers):  # RFC 3834: responders send from the null reverse-path; people never do
+        return True
     return is_vacation_subject(subject)
 
 
