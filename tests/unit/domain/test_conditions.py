@@ -289,3 +289,23 @@ def test_validate_refuses_with_a_reason(conditions: Any, reason: str) -> None:
 def test_matches_refuses_unknown_fields_too() -> None:
     with pytest.raises(InvalidRule, match="unknown condition field"):
         matches(one("nope", "is", 1), ticket(), context())
+
+
+@pytest.mark.parametrize(("condition", "expected"), [
+    ({"field": "recipient", "operator": "is", "value": "Sellers@Shop.example"}, True),
+    ({"field": "recipient", "operator": "is_not", "value": "sellers@shop.example"}, False),
+    ({"field": "recipient", "operator": "is", "value": "support@shop.example"}, False),
+    ({"field": "description_includes_word", "operator": "includes", "value": "refund money"}, True),
+    ({"field": "description_includes_word", "operator": "not_includes", "value": "refund"}, False),
+    ({"field": "description_includes_word", "operator": "is", "value": "please refund"}, True),
+    ({"field": "description_includes_word", "operator": "is_not", "value": "cancel"}, True),
+])
+def test_received_at_and_description_text(condition: dict[str, Any], expected: bool) -> None:
+    """Zendesk's "Ticket: Received at" (``recipient``) and "Ticket: Description" conditions."""
+    snapshot = ticket(recipient="sellers@shop.example")
+    assert matches({"all": [condition], "any": []}, snapshot, context()) is expected
+
+
+def test_received_at_is_false_for_a_ticket_that_came_in_through_the_api() -> None:
+    condition = {"field": "recipient", "operator": "is", "value": "sellers@shop.example"}
+    assert matches({"all": [condition], "any": []}, ticket(recipient=None), context()) is False

@@ -16,7 +16,9 @@ Fields and operators (``CHANGE`` = changed, not_changed, value (changed to), not
 - ``via_id`` (the ticket's channel), ``current_via_id`` (the channel of this update): is, is_not; Zendesk's
   numeric ids (web form 0, email 4, API 5, rule 8, chat 29, ...) or channel names.
 - ``update_type``: is, is_not ``Create`` | ``Change``.
-- ``comment_includes_word`` (this update's comment), ``subject_includes_word``: includes (any of the words,
+- ``recipient`` (Zendesk's "Received at": the support address the ticket came in to): is, is_not an address.
+- ``comment_includes_word`` (this update's comment), ``subject_includes_word``, ``description_includes_word``
+  (the ticket's first comment): includes (any of the words,
   whole words, case-insensitive; ``"quoted phrases"`` allowed), not_includes (none), is (contains the
   string, case-insensitive), is_not.
 - ``comment_is_public``: is, is_not ``true`` | ``false`` | ``not_relevant`` (a comment is present) |
@@ -146,6 +148,9 @@ _SPECS: dict[str, _Spec] = {
     "update_type": _Spec(IS, checks.update_type_value, check=checks.update_type),
     "comment_includes_word": _Spec(("includes", "not_includes", *IS), _text, check=checks.comment_text),
     "subject_includes_word": _Spec(("includes", "not_includes", *IS), _text, check=checks.subject_text),
+    "description_includes_word": _Spec(("includes", "not_includes", *IS), _text, check=checks.description_text),
+    "recipient": _Spec(IS, lambda v: _text(v).lower(),
+                       read=lambda ticket, ctx: (ticket.get("recipient") or "").lower()),
     "comment_is_public": _Spec(IS, checks.comment_visibility, check=checks.comment_public),
     "role": _Spec(IS, rv.role, check=partial(checks.role_check, False)),
     "requester_role": _Spec(IS, rv.role, check=partial(checks.role_check, True)),

@@ -54,6 +54,10 @@ def subject_text(op: str, value: Any, ticket: Mapping[str, Any], ctx: UpdateCont
     return contains(op, value, str(ticket.get("subject") or ""))
 
 
+def description_text(op: str, value: Any, ticket: Mapping[str, Any], ctx: UpdateContext) -> bool:
+    return contains(op, value, str(ticket.get("description") or ""))
+
+
 def comment_visibility(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -24,6 +24,7 @@ TITLES = {
     "group_id": "Group", "organization_id": "Organization", "brand_id": "Brand", "assignee_id": "Assignee",
     "requester_id": "Requester", "current_tags": "Tags", "via_id": "Channel", "current_via_id": "Update via",
     "update_type": "Ticket is", "comment_includes_word": "Comment text", "subject_includes_word": "Subject text",
+    "description_includes_word": "Description text", "recipient": "Received at",
     "comment_is_public": "Comment is", "role": "Current user", "requester_role": "Requester role",
     "requester_locale": "Requester language", "reopens": "Reopens", "replies": "Agent replies",
     "unanswered_requester_comments": "Requester comments without an answer",
@@ -34,7 +35,8 @@ TITLES = {
 GROUPS = {"requester_role": "requester", "requester_locale": "requester", "role": "user",
           "within_business_hours": "other", "notification_user": "notification",
           "notification_group": "notification", "notification_webhook": "notification"}
-TEXT = ("current_tags", "comment_includes_word", "subject_includes_word", "requester_locale", "set_tags",
+TEXT = ("current_tags", "comment_includes_word", "subject_includes_word", "description_includes_word", "recipient",
+        "requester_locale", "set_tags",
         "remove_tags")
 NUMBERS = ("reopens", "replies", "unanswered_requester_comments", "group_id", "organization_id", "brand_id",
            "assignee_id", "requester_id")

@@ -114,7 +114,7 @@ class Ticket:
             "status_updated_at": iso(self.status_updated_at), "assigned_at": iso(self.assigned_at),
             "requester_updated_at": iso(self.requester_updated_at), "agent_updated_at": iso(self.agent_updated_at),
             "reopens": self.reopens, "replies": self.replies,
-            "unanswered_requester_comments": self.unanswered_requester_comments,
+            "unanswered_requester_comments": self.unanswered_requester_comments, "recipient": self.recipient,
         }
 
     def field_value(self, name: str) -> Any:
