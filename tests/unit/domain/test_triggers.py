@@ -333,3 +333,16 @@ def test_zendesk_sample_trigger() -> None:
     assert run_triggers(ticket(), [rule], context(comment=own, actor_role="end-user", actor_id=7)).fired == []
     private = {"body": "note", "public": False, "author_id": 5}
     assert run_triggers(ticket(), [rule], context(comment=private)).fired == []
+
+
+def test_add_cc_and_brand_actions() -> None:
+    rule = trigger(1, [cond("current_tags", "includes", "hardware")],
+                   [act("cc", 12), act("cc", "current_user"), act("cc", 7), act("brand_id", 3)])
+    run = run_triggers(ticket(collaborator_ids=[12]), [rule], context())
+    assert run.ticket["collaborator_ids"] == [12, 5]  # already a CC once; the requester (7) is never a CC
+    assert run.changes["collaborator_ids"] == ([12], [12, 5])
+    assert run.changes["brand_id"] == (1, 3)
+    system = run_triggers(ticket(), [rule], context(actor_role="system", actor_id=None))
+    assert system.ticket["collaborator_ids"] == [12]  # no current user to add
+    with pytest.raises(InvalidRule, match="cc: a user is required"):
+        trigger(2, [cond("current_tags", "includes", "x")], [act("cc", "")])

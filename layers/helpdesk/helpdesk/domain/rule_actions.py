@@ -4,8 +4,9 @@ Actions:
 
 - ``status``: open, pending, hold, solved (``closed`` only where ``allow_closed``, as for automations; never
   ``new``). ``priority``, ``type``: a value name or ``""`` to clear.
-- ``group_id``: an id or ``""``; ``assignee_id``: an id, ``""`` (unassign) or ``current_user`` (the agent
-  making the update; ignored when the update is not made by an agent or admin).
+- ``group_id``, ``brand_id``: an id or ``""``; ``assignee_id``: an id, ``""`` (unassign) or ``current_user`` (the
+  agent making the update; ignored when the update is not made by an agent or admin).
+- ``cc`` (Zendesk's "Add CC"): a user id or ``current_user``, added to the ticket's CCs (``collaborator_ids``).
 - ``set_tags`` (replace), ``current_tags`` (add), ``remove_tags``: space-separated tags or a list.
 - ``custom_fields_<id>``: any string, number, boolean, list or null.
 - ``satisfaction_score``: ``offered_to_requester`` (unoffered becomes offered; a rating is kept).
@@ -86,7 +87,9 @@ def _canon(field: str, allow_closed: bool) -> Callable[[Any], Any]:
         "priority": partial(rv.choice, allowed=rv.PRIORITIES, blank=True),
         "type": partial(rv.choice, allowed=rv.TYPES, blank=True),
         "group_id": rv.entity_id,
+        "brand_id": rv.entity_id,
         "assignee_id": partial(rv.entity_id, symbols=("current_user",)),
+        "cc": lambda value: rv.entity_id(value, symbols=("current_user",)) or _fail("a user is required"),
         "set_tags": lambda value: " ".join(rv.tag_list(value)),
         "satisfaction_score": partial(rv.choice, allowed=("offered_to_requester",)),
         "notification_user": partial(_message, _user, 3),
@@ -131,14 +134,22 @@ def _set_tags(ticket: dict[str, Any], field: str, value: Any) -> None:
     ticket["tags"] = tags
 
 
+def _add_cc(ticket: dict[str, Any], user_id: Any) -> None:
+    ccs = list(ticket.get("collaborator_ids") or [])
+    if isinstance(user_id, int) and user_id not in ccs and user_id != ticket.get("requester_id"):
+        ticket["collaborator_ids"] = [*ccs, user_id]
+
+
 def apply_action(ticket: dict[str, Any], action: Mapping[str, Any], ctx: UpdateContext) -> None:
     """Change the in-memory ticket as one (normalised) action says; notifications are not handled here."""
     field, value = action["field"], action.get("value")
     if field == "status":
         if value != "new" or ticket.get("status") == "new":
             ticket["status"] = value
-    elif field in ("priority", "type", "group_id"):
+    elif field in ("priority", "type", "group_id", "brand_id"):
         ticket[field] = None if value == "" else value
+    elif field == "cc":
+        _add_cc(ticket, ctx.actor_id if value == "current_user" else value)
     elif field == "assignee_id":
         if value != "current_user":
             ticket["assignee_id"] = None if value == "" else value

@@ -30,7 +30,7 @@ TITLES = {
     "unanswered_requester_comments": "Requester comments without an answer",
     "within_business_hours": "Within business hours", "set_tags": "Set tags", "remove_tags": "Remove tags",
     "notification_user": "Email user", "notification_group": "Email group",
-    "notification_webhook": "Notify active webhook",
+    "notification_webhook": "Notify active webhook", "cc": "Add CC",
 }
 GROUPS = {"requester_role": "requester", "requester_locale": "requester", "role": "user",
           "within_business_hours": "other", "notification_user": "notification",
@@ -94,7 +94,9 @@ def actions(webhooks: Sequence[tuple[int, str]] = ()) -> list[dict[str, Any]]:
         "priority": ("list", _values(("", *rv.PRIORITIES))),
         "type": ("list", _values(("", *rv.TYPES))),
         "group_id": ("autocomplete", []),
+        "brand_id": ("autocomplete", []),
         "assignee_id": ("autocomplete", _values(("", "current_user"))),
+        "cc": ("autocomplete", _values(("current_user",))),
         "set_tags": ("text", []), "current_tags": ("text", []), "remove_tags": ("text", []),
         "satisfaction_score": ("list", [{"value": "offered_to_requester", "title": "Offered to requester",
                                          "enabled": True}]),
