@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.support import ADMIN_EMAIL, Pipeline
+from tests.support import ADMIN_EMAIL, Pipeline, make_email
 
 NEW_TICKET = {"ticket": {"subject": "Printer on fire", "comment": {"body": "The printer is on fire!"},
                          "requester": {"name": "Frank", "email": "frank@customer.example"}, "priority": "urgent"}}
@@ -220,3 +220,24 @@ def test_audits_record_who_changed_what_and_the_triggers_net_change_once(pipelin
     assert changes == {"tags": ([], ["billing"]), "priority": (None, "high")}
     assert pipeline.json("GET", f"/api/v2/tickets/{created['id']}/audits")["count"] == 2
     assert pipeline.call("GET", "/api/v2/tickets/999/audits.json").status_code == 404
+
+
+def test_a_trigger_adds_a_cc_and_routes_by_the_address_mail_came_to(pipeline: Pipeline) -> None:
+    """Through the pipeline: a recipient address, Zendesk's 'Received at' condition and the 'Add CC' action."""
+    manager = pipeline.json("POST", "/api/v2/users.json", {"user": {
+        "name": "Mona Manager", "email": "mona@shop.example", "role": "agent"}}, expect=201)["user"]
+    pipeline.json("POST", "/api/v2/recipient_addresses.json", {"recipient_address": {
+        "email": "sellers@shop.example", "name": "Sellers"}}, expect=201)
+    pipeline.json("POST", "/api/v2/triggers.json", {"trigger": {
+        "title": "Sellers' mail copies their manager", "conditions": {"all": [
+            {"field": "recipient", "operator": "is", "value": "sellers@shop.example"}], "any": []},
+        "actions": [{"field": "cc", "value": manager["id"]}, {"field": "current_tags", "value": "seller"}]}},
+        expect=201)
+    for number, address in enumerate(("sellers@shop.example", "support@example.com")):
+        pipeline.email(make_email(message_id=f"m{number}@customer.example", sender=f"c{number}@customer.example")
+                       .replace(b"To: support@example.com", f"To: {address}".encode()))
+    pipeline.dispatcher.drain()
+    seller, customer = (pipeline.json("GET", f"/api/v2/tickets/{n}.json")["ticket"] for n in (1, 2))
+    assert (seller["recipient"], seller["collaborator_ids"], seller["tags"]) == (
+        "sellers@shop.example", [manager["id"]], ["seller"])
+    assert customer["collaborator_ids"] == [] and "seller" not in customer["tags"]
