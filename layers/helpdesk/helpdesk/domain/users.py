@@ -17,7 +17,6 @@ _ROLE_NAMES = {"end-user": "end-user", "end_user": "end-user", "enduser": "end-u
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _EMAIL = re.compile(rf"^[^@\s<>()\[\],;:\"]+@{_LABEL}(?:\.{_LABEL})+$")
 _LOCALE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
-_WRITABLE = ("name", "email", "role", "locale", "user_fields", "organization_id")
 
 
 @dataclass(frozen=True)
@@ -56,10 +55,10 @@ class User:
 
     def changed_by(self, data: Mapping[str, Any], now_iso: str) -> User:
         """This user with the writable fields of an API payload applied (validated); ``user_fields`` are merged
-        key by key as in Zendesk, a ``null`` value clearing that key."""
-        unknown = sorted(set(data) - set(_WRITABLE) - {"id", "url", "active", "created_at", "updated_at"})
-        if unknown:
-            raise InvalidRecord(f"unknown user attribute(s): {', '.join(unknown)}")
+        key by key as in Zendesk, a ``null`` value clearing that key. Other attributes of Zendesk's user object
+        (read-only ones such as ``id`` or ``url``, and ones this help desk does not keep, such as ``phone``) are
+        ignored, as Zendesk ignores what it does not let a client write, so a client may send back what it
+        read."""
         changes: dict[str, Any] = {"updated_at": now_iso}
         if "name" in data:
             changes["name"] = _name(data["name"])
