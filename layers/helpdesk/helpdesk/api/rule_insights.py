@@ -11,7 +11,6 @@ from chalice.app import Blueprint
 
 from helpdesk.api.errors import mapped
 from helpdesk.api.requests import RequestContext
-from helpdesk.domain.errors import InvalidInput
 
 insights = Blueprint(__name__)
 
@@ -36,9 +35,7 @@ def dry_run() -> Any:
     from helpdesk.services import rule_dry_run
 
     caller = _caller()
-    body = _request().json_body
-    if not isinstance(body, dict):
-        raise InvalidInput("the body must be a JSON object")
+    body = _json()
     params: dict[str, str] = dict(_request().query_params or {})
     limit = rule_dry_run.parse_limit(params.get("limit"))
     return rule_dry_run.dry_run(_deps(), body, caller, limit)
