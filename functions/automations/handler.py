@@ -16,6 +16,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     for automation_id, ticket_id in report.fired:
         with ticket_context(ticket_id):
             logger().info("automation fired", extra={"automation_id": automation_id})
+    for ticket_id in report.closed:
+        with ticket_context(ticket_id):
+            logger().info("solved ticket closed")
     count("AutomationsFired", len(report.fired))
+    count("TicketsClosed", len(report.closed))
     count("AutomationTicketsRead", report.items_read)
     return report.to_json()

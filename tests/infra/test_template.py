@@ -290,6 +290,7 @@ def test_globals_and_parameters(sam: Template) -> None:
     assert defaults["SenderAddress"] == "support@example.com"
     assert defaults["SurveyDelayMinutes"] == 1440
     assert defaults["LogLevel"] == "INFO"
+    assert defaults["CloseSolvedAfterDays"] == 4 and sam["Parameters"]["CloseSolvedAfterDays"]["MaxValue"] == 28
     assert defaults["WebhookPrivateTargets"] == "deny"  # a deployment's webhooks never reach 169.254.169.254
 
 
@@ -312,6 +313,7 @@ def test_function_environments(sam: Template) -> None:
     assert env["NotifyFunction"] == {"PUBLIC_API_URL", "RAW_MAIL_BUCKET", "REPLY_QUOTE_HISTORY",
                                      "WEBHOOK_PRIVATE_TARGETS"}
     assert env["CsatSurveyFunction"] == {"SURVEY_DELAY_MINUTES", "SURVEY_SECRET_ARN", "PUBLIC_API_URL"}
+    assert env["AutomationsFunction"] == {"CLOSE_SOLVED_AFTER_DAYS"}
 
 
 def test_tables_keys_and_indexes(sam: Template) -> None:

@@ -202,3 +202,43 @@ def test_on_update_rules_react_to_the_event_and_the_performer(p: Pipeline) -> No
     assert ticket(p, 1)["tags"] == ["awaiting_customer", "customer_followup"]
     bad = p.call("POST", "/api/v2/rule_sets", {"rule_set": {"title": "x", "type": "on_update", "rules": ROUTING}})
     assert bad.status_code == 422 and "events" in bad.json_body["description"]
+
+
+def test_solved_tickets_close_after_four_days_without_any_automation(p: Pipeline) -> None:
+    """product.md: solved tickets close automatically after N days (default 4), a fixed rule, not a stored one."""
+    number = new_ticket(p, "Fixed already")
+    other = new_ticket(p, "Still being fixed")
+    p.dispatcher.advance(10)
+    set_status(p, number, "solved")
+    p.clock.advance(timedelta(days=4) - timedelta(minutes=40))
+    p.dispatcher.advance(30)
+    assert ticket(p, number)["status"] == "solved"  # the runs so far came before four days were up
+    p.dispatcher.advance(60)
+    closed = ticket(p, number)
+    assert closed["status"] == "closed" and ticket(p, other)["status"] == "new"
+    [audit] = p.json("GET", f"/api/v2/tickets/{number}/audits.json")["audits"][-1:]
+    assert audit["via"]["channel"] == "automation" and audit["author_id"] == -1
+    assert [(e["field_name"], e["value"]) for e in audit["events"]] == [("status", "closed")]
+    p.dispatcher.advance(120)
+    assert p.json("GET", f"/api/v2/tickets/{number}/audits.json")["count"] == 3  # create, solve, close: once
+    assert p.dispatcher.failures == []
+
+
+def test_a_ticket_reopened_before_the_deadline_stays_open(p: Pipeline) -> None:
+    number = new_ticket(p, "Fixed?")
+    set_status(p, number, "solved")
+    p.clock.advance(timedelta(days=3))
+    set_status(p, number, "open")
+    set_status(p, number, "solved")  # solved again: the four days start over
+    p.clock.advance(timedelta(days=2))
+    p.dispatcher.advance(61)
+    assert ticket(p, number)["status"] == "solved"
+
+
+def test_the_close_delay_is_a_parameter_of_the_stack(p: Pipeline) -> None:
+    p.stack.functions["AutomationsFunction"].env["CLOSE_SOLVED_AFTER_DAYS"] = "1"
+    number = new_ticket(p, "Quick fix")
+    set_status(p, number, "solved")
+    p.clock.advance(timedelta(days=1))
+    p.dispatcher.advance(61)
+    assert ticket(p, number)["status"] == "closed"

@@ -32,6 +32,7 @@ class Settings:
     region: str = "us-east-1"
     endpoint_url: str | None = None
     webhook_private_targets: bool = False
+    close_solved_after_days: int = 4
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -56,6 +57,7 @@ class Settings:
             region=source.get("AWS_REGION") or source.get("AWS_DEFAULT_REGION") or "us-east-1",
             endpoint_url=source.get("AWS_ENDPOINT_URL"),
             webhook_private_targets=source.get("WEBHOOK_PRIVATE_TARGETS", "deny").lower() == "allow",
+            close_solved_after_days=_days(source.get("CLOSE_SOLVED_AFTER_DAYS")),
         )
 
     @property
@@ -66,3 +68,12 @@ class Settings:
         if not value:
             raise MissingSetting(f"environment variable {name} is not set for this function")
         return value
+
+
+def _days(value: str | None) -> int:
+    """Days a solved ticket stays solved before it closes: 4 unless set, and within 1..28 as in Zendesk."""
+    try:
+        days = int(value) if value else 4
+    except ValueError as exc:
+        raise MissingSetting(f"CLOSE_SOLVED_AFTER_DAYS must be a whole number of days, not {value!r}") from exc
+    return min(max(days, 1), 28)

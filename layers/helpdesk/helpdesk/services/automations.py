@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from helpdesk.bootstrap import Container
@@ -23,12 +23,12 @@ from helpdesk.domain import automations as rules
 from helpdesk.domain import sla
 from helpdesk.domain.automations import Automation, Clocks
 from helpdesk.domain.business_hours import Schedule
-from helpdesk.domain.clock import iso
+from helpdesk.domain.clock import iso, to_epoch
 from helpdesk.domain.errors import InvalidInput, TicketNotFound
 from helpdesk.domain.events import DomainEvent, ticket_event
 from helpdesk.domain.rule_actions import apply_action, notifications, placeholder_context
 from helpdesk.domain.rule_context import UpdateContext
-from helpdesk.domain.tickets import EDITABLE_FIELDS, RULE, Ticket, change_ticket
+from helpdesk.domain.tickets import EDITABLE_FIELDS, RULE, SYSTEM, Ticket, change_ticket
 from helpdesk.ports import AlreadyApplied, RuleStore, TicketsByStatus
 from helpdesk.services.business_hours import default_schedule
 from helpdesk.services.common import commit, with_retries
@@ -45,11 +45,12 @@ class RunReport:
     tickets_evaluated: int = 0
     reloaded: int = 0  # consistent reads of tickets about to change
     fired: list[tuple[int, int]] = field(default_factory=list)  # (automation id, ticket id)
+    closed: list[int] = field(default_factory=list)  # tickets closed for having been solved long enough
 
     def to_json(self) -> dict[str, Any]:
         return {"automations": self.automations, "items_read": self.items_read,
                 "tickets_evaluated": self.tickets_evaluated, "reloaded": self.reloaded,
-                "fired": [{"automation_id": a, "ticket_id": t} for a, t in self.fired]}
+                "fired": [{"automation_id": a, "ticket_id": t} for a, t in self.fired], "closed": self.closed}
 
 
 def _store(deps: Container) -> RuleStore[Automation]:
@@ -165,13 +166,43 @@ class _Run:
 
 
 def run(deps: Container) -> RunReport:
-    """Run every active automation once over the tickets it could match (see the module docstring)."""
+    """Run every active automation once over the tickets it could match (see the module docstring), then close
+    the tickets solved long enough ago."""
     active = [a for a in _store(deps).all() if a.active]
-    if not active:
-        return RunReport()
-    business = any(c["operator"].endswith("_business_hours") for a in active for group in a.conditions.values()
-                   for c in group)
-    job = _Run(deps, active, default_schedule(deps) if business else None)
-    for _, ticket in sorted(job.candidates().items()):
-        job.evaluate(ticket)
-    return job.report
+    report = RunReport()
+    if active:
+        business = any(c["operator"].endswith("_business_hours") for a in active
+                       for group in a.conditions.values() for c in group)
+        job = _Run(deps, active, default_schedule(deps) if business else None)
+        for _, ticket in sorted(job.candidates().items()):
+            job.evaluate(ticket)
+        report = job.report
+    close_solved(deps, report)
+    return report
+
+
+def close_solved(deps: Container, report: RunReport) -> None:
+    """Solved tickets close ``CLOSE_SOLVED_AFTER_DAYS`` days (default 4, at most 28) after they were solved,
+    whatever the automations say, as Zendesk's fixed rule. Read through the ``by_status`` index bounded by the
+    time the status was set, so a run reads only the tickets due to close; each is re-read before it closes
+    (a reply may have reopened it since) and closed once (the idempotency key is the ticket's)."""
+    now = deps.clock.now()
+    cutoff = now - timedelta(days=deps.settings.close_solved_after_days)
+    index: TicketsByStatus = deps.tickets_by_status
+    for due in list(index.with_status("solved", None, cutoff)):
+        report.items_read += 1
+        if with_retries(lambda t=due.id: _close(deps, t, cutoff, now)):  # type: ignore[misc]
+            report.closed.append(due.id)
+
+
+def _close(deps: Container, ticket_id: int, cutoff: datetime, now: datetime) -> bool:
+    try:
+        ticket = deps.tickets.get(ticket_id)
+    except TicketNotFound:
+        return False
+    solved_at = ticket.status_updated_at
+    if ticket.status != "solved" or solved_at is None or solved_at > cutoff:
+        return False
+    update = change_ticket(ticket, actor=SYSTEM, via=VIA, now=now, fields={"status": "closed"})
+    commit(deps, update, idempotency_key=f"close#{ticket.id}#{to_epoch(solved_at)}")
+    return True
