@@ -148,6 +148,42 @@ def test_a_survey_is_sent_after_the_delay_and_a_bad_rating_reopens(pipeline: Pip
     assert again.status_code == 410  # one-time link
 
 
+def test_a_closed_ticket_can_be_rated_for_28_days_after_it_closed(pipeline: Pipeline) -> None:
+    """product.md: a link works until the ticket is closed plus a window (28 days); tickets close 4 days after
+    they are solved, so the link outlives the survey mail by more than the window."""
+    from helpdesk.services.automations import RunReport, close_solved
+
+    pipeline.stack.functions["CsatSurveyFunction"].env["SURVEY_DELAY_MINUTES"] = "10"
+    _solve_first_ticket(pipeline)
+    pipeline.dispatcher.advance(15)
+    path = _survey_link(pipeline)
+    pipeline.clock.advance(timedelta(days=4, minutes=1))
+    close_solved(pipeline.deps(), RunReport())
+    assert _ticket(pipeline, 1)["status"] == "closed"
+    pipeline.clock.advance(timedelta(days=28))  # closed 28 days ago, to the minute: still open for rating
+    assert pipeline.api.http.get(path).status_code == 200
+    pipeline.clock.advance(timedelta(minutes=2))
+    late = pipeline.api.http.get(path)
+    assert late.status_code == 410 and b"28 days after the ticket was closed" in late.body
+
+
+def test_a_rating_on_a_closed_ticket_is_recorded(pipeline: Pipeline) -> None:
+    from helpdesk.services.automations import RunReport, close_solved
+
+    pipeline.stack.functions["CsatSurveyFunction"].env["SURVEY_DELAY_MINUTES"] = "10"
+    _solve_first_ticket(pipeline)
+    pipeline.dispatcher.advance(15)
+    path = _survey_link(pipeline)
+    pipeline.clock.advance(timedelta(days=5))
+    close_solved(pipeline.deps(), RunReport())
+    rated = pipeline.api.http.post(path, headers={"Content-Type": "application/x-www-form-urlencoded"},
+                                   body="score=good&comment=Thanks")
+    assert rated.status_code == 200
+    pipeline.dispatcher.drain()
+    ticket = _ticket(pipeline, 1)
+    assert ticket["status"] == "closed" and ticket["satisfaction_rating"]["score"] == "good"
+
+
 @pytest.mark.parametrize("mangle", [lambda t: t[:-3] + "AAA", lambda t: "x" + t, lambda t: "garbage"])
 def test_a_forged_survey_link_is_refused(pipeline: Pipeline, mangle: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     pipeline.stack.functions["CsatSurveyFunction"].env["SURVEY_DELAY_MINUTES"] = "10"  # the template parameter

@@ -62,6 +62,19 @@ def test_new_is_never_reentered_and_closed_is_terminal() -> None:
         change_ticket(closed, actor=REQUESTER, via="email", now=NOW, comment=_reply(REQUESTER))
 
 
+def test_a_closed_ticket_takes_only_its_satisfaction_rating() -> None:
+    closed = change_ticket(_new(), actor=AGENT, via="api", now=NOW, fields={"status": "closed"}).ticket
+    note = NewComment(body="Satisfaction rating: good", public=False, author_id=7, via="survey")
+    rated = change_ticket(closed, actor=REQUESTER, via="survey", now=NOW, fields={"satisfaction_score": "good"},
+                          comment=note)
+    assert (rated.ticket.status, rated.ticket.satisfaction.score) == ("closed", "good")
+    for fields, comment in (({"status": "open"}, None), ({"priority": "high"}, None),
+                            ({"satisfaction_score": "bad", "tags": ["x"]}, None),
+                            ({"satisfaction_score": "bad"}, _reply(REQUESTER)), ({}, note)):
+        with pytest.raises(InvalidTransition):
+            change_ticket(closed, actor=REQUESTER, via="survey", now=NOW, fields=fields, comment=comment)
+
+
 def test_solving_stamps_solved_at_and_reopening_clears_it() -> None:
     solved = change_ticket(_new(), actor=AGENT, via="api", now=NOW, fields={"status": "solved"}).ticket
     assert solved.solved_at == NOW

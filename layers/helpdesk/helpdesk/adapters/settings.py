@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from helpdesk.domain.errors import HelpdeskError
+from helpdesk.domain.tickets import CLOSE_SOLVED_DAYS
 
 
 class MissingSetting(HelpdeskError):
@@ -32,7 +33,7 @@ class Settings:
     region: str = "us-east-1"
     endpoint_url: str | None = None
     webhook_private_targets: bool = False
-    close_solved_after_days: int = 4
+    close_solved_after_days: int = CLOSE_SOLVED_DAYS[1]
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -72,8 +73,9 @@ class Settings:
 
 def _days(value: str | None) -> int:
     """Days a solved ticket stays solved before it closes: 4 unless set, and within 1..28 as in Zendesk."""
+    least, default, most = CLOSE_SOLVED_DAYS
     try:
-        days = int(value) if value else 4
+        days = int(value) if value else default
     except ValueError as exc:
         raise MissingSetting(f"CLOSE_SOLVED_AFTER_DAYS must be a whole number of days, not {value!r}") from exc
-    return min(max(days, 1), 28)
+    return min(max(days, least), most)

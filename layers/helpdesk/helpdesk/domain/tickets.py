@@ -14,6 +14,7 @@ STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")
 TYPES = ("question", "incident", "problem", "task")
 ActorType = Literal["end-user", "agent", "admin", "rule", "system"]
+CLOSE_SOLVED_DAYS = (1, 4, 28)  # a solved ticket closes after N days: at least, by default, at most
 EDITABLE_FIELDS = frozenset(
     {"subject", "status", "priority", "type", "tags", "assignee_id", "group_id", "organization_id",
      "brand_id", "custom_fields", "external_id", "collaborator_ids", "satisfaction_score"}
@@ -342,12 +343,15 @@ def change_ticket(
     new = replace(ticket, satisfaction=replace(ticket.satisfaction),
                   sla_targets={k: replace(v) for k, v in ticket.sla_targets.items()})
     requested = dict(fields or {})
-    if "status" not in requested:
+    if ticket.status == "closed":
+        # closed is terminal; only the satisfaction rating (with its private note) still arrives, for as long
+        # as the survey link lives (closed + 28 days)
+        if set(requested) != {"satisfaction_score"} or (comment is not None and comment.public):
+            raise InvalidTransition("a closed ticket cannot be changed; reply to open a follow-up")
+    elif "status" not in requested:
         implied = _implied_status(ticket, actor, comment)
         if implied:
             requested["status"] = implied
-    if ticket.status == "closed":
-        raise InvalidTransition("a closed ticket cannot be changed; reply to open a follow-up")
     for name, value in requested.items():
         if name not in EDITABLE_FIELDS:
             raise InvalidInput(f"unknown ticket field {name!r}")

@@ -15,7 +15,7 @@ from helpdesk.channels.email.message import Address
 from helpdesk.domain.csat import LINK_WINDOW, check_rating, sign_survey_token, verify_survey_token
 from helpdesk.domain.errors import Gone
 from helpdesk.domain.events import ticket_event
-from helpdesk.domain.tickets import SYSTEM, Actor, NewComment, Ticket, change_ticket
+from helpdesk.domain.tickets import CLOSE_SOLVED_DAYS, SYSTEM, Actor, NewComment, Ticket, change_ticket
 from helpdesk.services.common import commit, with_retries
 
 SWEEP_LIMIT = 200
@@ -71,7 +71,9 @@ def _send_one(deps: Container, ticket_id: int) -> Sent | None:
         deps.tickets.save(ticket)
         return None
     nonce = secrets.token_urlsafe(12)
-    token = sign_survey_token(deps.secrets.survey_secret(), ticket.id, nonce, now + LINK_WINDOW)
+    # the link's own ceiling; the rule (closed + LINK_WINDOW) is the ticket's to apply, in open_survey
+    ceiling = now + timedelta(days=CLOSE_SOLVED_DAYS[2]) + LINK_WINDOW
+    token = sign_survey_token(deps.secrets.survey_secret(), ticket.id, nonce, ceiling)
     sender = Address("Support", deps.settings.sender_address)
     raw = compose_email(
         sender=sender, to=[Address(requester.name, requester.email)],
@@ -94,6 +96,9 @@ def open_survey(deps: Container, token: str) -> Ticket:
     ticket = deps.tickets.get(claim.ticket_id)
     if ticket.satisfaction.survey_nonce != claim.nonce or ticket.satisfaction.rated_at is not None:
         raise Gone("this survey link was already used")
+    closed_at = ticket.status_updated_at if ticket.status == "closed" else None
+    if closed_at is not None and deps.clock.now() > closed_at + LINK_WINDOW:
+        raise Gone("this survey link expired 28 days after the ticket was closed")
     return ticket
 
 
