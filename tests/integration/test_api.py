@@ -141,6 +141,40 @@ def test_triggers_are_validated_and_listed(pipeline: Pipeline) -> None:
     assert [t["id"] for t in listed] == [created["id"]] and listed[0]["title"] == "Tag VIP"
 
 
+def test_triggers_list_by_activity_in_the_order_they_run(pipeline: Pipeline) -> None:
+    def create(title: str, active: bool, position: int) -> int:
+        return int(pipeline.json("POST", "/api/v2/triggers.json", {"trigger": {
+            "title": title, "active": active, "position": position,
+            "conditions": {"all": [{"field": "update_type", "operator": "is", "value": "Create"}], "any": []},
+            "actions": [{"field": "current_tags", "value": title.lower()}]}}, expect=201)["trigger"]["id"])
+
+    late, off, early = create("Late", True, 9), create("Off", False, 5), create("Early", True, 1)
+    assert [t["id"] for t in pipeline.json("GET", "/api/v2/triggers.json")["triggers"]] == [early, off, late]
+    assert [t["id"] for t in pipeline.json("GET", "/api/v2/triggers/active.json")["triggers"]] == [early, late]
+    assert [t["id"] for t in pipeline.json("GET", "/api/v2/triggers?active=false")["triggers"]] == [off]
+    assert pipeline.call("GET", "/api/v2/triggers?active=maybe").status_code == 400
+
+
+def test_sla_policies_are_shown_updated_and_deleted(pipeline: Pipeline) -> None:
+    policy = {"sla_policy": {"title": "Standard", "filter": {"all": [], "any": []}, "policy_metrics": [
+        {"priority": "normal", "metric": "first_reply_time", "target": 60, "business_hours": False}]}}
+    created = pipeline.json("POST", "/api/v2/slas/policies.json", policy, expect=201)["sla_policy"]
+    path = f"/api/v2/slas/policies/{created['id']}.json"
+    assert pipeline.json("GET", path)["sla_policy"] == created
+    metrics = [{"priority": "normal", "metric": "first_reply_time", "target": 30, "business_hours": False}]
+    updated = pipeline.json("PUT", path, {"sla_policy": {"title": "Faster", "policy_metrics": metrics}})
+    assert (updated["sla_policy"]["title"], updated["sla_policy"]["policy_metrics"]) == ("Faster", metrics)
+    pipeline.email(make_email(message_id="sla@customer.example"))
+    pipeline.dispatcher.drain()
+    stored = pipeline.deps().tickets.get(1)
+    assert stored.sla_targets["first_reply_time"].target_minutes == 30  # the updated policy applies
+    bad = pipeline.call("PUT", path, {"sla_policy": {"policy_metrics": [{"priority": "normal", "target": -1}]}})
+    assert bad.status_code in (400, 422)
+    assert pipeline.call("DELETE", path).status_code == 204
+    assert pipeline.call("GET", path).status_code == 404
+    assert pipeline.json("GET", "/api/v2/slas/policies.json")["sla_policies"] == []
+
+
 def test_two_agents_updating_one_ticket_at_once_lose_neither_update(
         pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
     from helpdesk.adapters.dynamo.repositories import DynamoTicketRepository

@@ -13,7 +13,7 @@ from helpdesk.api.automations import automations
 from helpdesk.api.errors import mapped
 from helpdesk.api.inbound import inbound
 from helpdesk.api.organizations import organizations
-from helpdesk.api.requests import RequestContext, path_id
+from helpdesk.api.requests import RequestContext, listing, path_id
 from helpdesk.api.rule_insights import insights
 from helpdesk.api.rule_sets import rule_sets
 from helpdesk.api.rules import rules
@@ -129,8 +129,8 @@ def triggers() -> Any:
     if _request().method == "POST":
         created = api_tickets.create_trigger(_deps(), _json(), caller)
         return Response(body={"trigger": created.to_api()}, status_code=201)
-    found = [t.to_api() for t in _deps().rules.triggers()]
-    return {"triggers": found, "next_page": None, "previous_page": None, "count": len(found)}
+    params = dict(_request().query_params or {})
+    return listing("triggers", [t.to_api() for t in api_tickets.list_triggers(_deps(), params.get("active"))])
 
 
 @app.route("/api/v2/slas/policies.json", methods=["GET", "POST"])
@@ -145,6 +145,22 @@ def sla_policies() -> Any:
         return Response(body={"sla_policy": created.to_api()}, status_code=201)
     found = [p.to_api() for p in sorted(_deps().rules.sla_policies(), key=lambda p: (p.position, p.id))]
     return {"sla_policies": found, "next_page": None, "previous_page": None, "count": len(found)}
+
+
+@app.route("/api/v2/slas/policies/{sla_policy_id}", methods=["GET", "PUT", "DELETE"])
+@mapped
+def sla_policy(sla_policy_id: str) -> Any:
+    from helpdesk.services import api_tickets
+
+    caller = _caller()
+    number = path_id(sla_policy_id, "SLA policy")
+    method = _request().method
+    if method == "PUT":
+        return {"sla_policy": api_tickets.update_sla_policy(_deps(), number, _json(), caller).to_api()}
+    if method == "DELETE":
+        api_tickets.delete_sla_policy(_deps(), number, caller)
+        return Response(body="", status_code=204)
+    return {"sla_policy": api_tickets.sla_policy(_deps(), number).to_api()}
 
 
 UPLOAD_TYPES = ["application/binary", "application/octet-stream", "application/pdf", "image/png", "image/jpeg",

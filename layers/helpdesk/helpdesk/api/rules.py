@@ -47,6 +47,10 @@ def trigger(trigger_id: str) -> Any:
 
     caller = _caller()
     method = _request().method
+    if trigger_id.removesuffix(".json") == "active" and method == "GET":  # Zendesk's GET /triggers/active
+        from helpdesk.services.api_tickets import list_triggers
+
+        return listing("triggers", [t.to_api() for t in list_triggers(_deps(), "true")])
     if method == "PUT":
         return {"trigger": trigger_admin.update_trigger(_deps(), trigger_id, _json(), caller).to_api()}
     if method == "DELETE":

@@ -10,7 +10,7 @@ from typing import Any
 from helpdesk.bootstrap import Container
 from helpdesk.domain.addresses import RecipientAddress
 from helpdesk.domain.clock import iso
-from helpdesk.domain.errors import InvalidInput, InvalidRecord, UserNotFound
+from helpdesk.domain.errors import InvalidInput, InvalidRecord, NotFound, UserNotFound
 from helpdesk.domain.sla import SlaPolicy
 from helpdesk.domain.tickets import (
     EDITABLE_FIELDS,
@@ -201,6 +201,16 @@ def update_ticket(deps: Container, ticket_id: int, payload: Mapping[str, Any], c
     return with_retries(attempt)
 
 
+def list_triggers(deps: Container, active: str | None = None) -> list[Trigger]:
+    """The triggers in the order they run (position, then id); ``active=true|false`` keeps only those."""
+    ordered = sorted(deps.rules.triggers(), key=lambda t: (t.position, t.id))
+    if active is None:
+        return ordered
+    if active.lower() not in ("true", "false"):
+        raise InvalidInput("active must be true or false")
+    return [t for t in ordered if t.active == (active.lower() == "true")]
+
+
 def create_trigger(deps: Container, payload: Mapping[str, Any], caller: User) -> Trigger:
     require_admin(caller)
     data = _body(payload, "trigger")
@@ -218,6 +228,28 @@ def create_recipient_address(deps: Container, payload: Mapping[str, Any], caller
                                         id=deps.rules.allocate_id("recipient_address"))
     deps.rules.put_recipient_address(address)
     return address
+
+
+def sla_policy(deps: Container, policy_id: int) -> SlaPolicy:
+    found = next((p for p in deps.rules.sla_policies() if p.id == policy_id), None)
+    if found is None:
+        raise NotFound(f"SLA policy {policy_id} does not exist")
+    return found
+
+
+def update_sla_policy(deps: Container, policy_id: int, payload: Mapping[str, Any], caller: User) -> SlaPolicy:
+    """Zendesk's update: the attributes given replace the stored ones (``filter`` and ``policy_metrics`` whole)."""
+    require_admin(caller)
+    existing = sla_policy(deps, policy_id)
+    policy = SlaPolicy.from_api({**existing.to_api(), **_body(payload, "sla_policy")}, id=existing.id)
+    deps.rules.put_sla_policy(policy)
+    return policy
+
+
+def delete_sla_policy(deps: Container, policy_id: int, caller: User) -> None:
+    """Tickets keep the targets they have; they follow the remaining policies from their next update on."""
+    require_admin(caller)
+    deps.rule_remover.remove("sla_policy", sla_policy(deps, policy_id).id)
 
 
 def create_sla_policy(deps: Container, payload: Mapping[str, Any], caller: User) -> SlaPolicy:
