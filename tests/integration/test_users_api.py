@@ -65,6 +65,9 @@ def test_only_admins_create_or_change_agents(p: Pipeline) -> None:
     assert p.call("PUT", f"/api/v2/users/{agent_id}", json.dumps({"user": {"role": "admin"}}), agent).status_code == 403
     assert p.call("POST", "/api/v2/api_tokens", json.dumps({"token": {}}), agent).status_code == 403
     assert p.call("DELETE", f"/api/v2/users/{agent_id}", None, agent).status_code == 403
+    renamed = _call(p, "PUT", f"/api/v2/users/{agent_id}", {"user": {"name": "Agnes A.", "locale": "de"}},
+                    headers=agent)["user"]
+    assert (renamed["name"], renamed["locale"], renamed["role"]) == ("Agnes A.", "de", "agent")  # their own profile
     me = _call(p, "GET", "/api/v2/users/me")["user"]
     own = p.call("PUT", f"/api/v2/users/{me['id']}", json.dumps({"user": {"role": "agent"}}), None)
     assert own.status_code == 403 and b"your own role" in own.body

@@ -43,11 +43,12 @@ def _check_organization(deps: Container, user: User) -> None:
 
 
 def _may_write(caller: User, before: User | None, after: User) -> None:
-    touches_staff = after.is_agent or (before is not None and before.is_agent)
-    if touches_staff and caller.role != "admin":
-        raise Forbidden("only admins may create or change agents and admins")
-    if before is not None and before.id == caller.id and before.role != after.role:
+    own = before is not None and before.id == caller.id
+    if own and before is not None and before.role != after.role:
         raise Forbidden("you cannot change your own role")
+    touches_staff = after.is_agent or (before is not None and before.is_agent)
+    if touches_staff and caller.role != "admin" and not own:  # agents keep their own profile up to date
+        raise Forbidden("only admins may create or change agents and admins")
 
 
 def create_user(deps: Container, payload: Mapping[str, Any], caller: User) -> User:
