@@ -187,3 +187,17 @@ def test_a_user_made_through_the_api_is_routed_by_its_language_and_fields(p: Pip
         expect=201)["ticket"]
     p.dispatcher.drain()
     assert _call(p, "GET", f"/api/v2/tickets/{ticket['id']}.json")["ticket"]["group_id"] == 7
+
+
+def test_a_deactivated_agent_leaves_their_groups(p: Pipeline) -> None:
+    agent_id, _ = _agent_with_token(p)
+    group = _call(p, "POST", "/api/v2/groups.json", {"group": {"name": "Billing"}}, expect=201)["group"]
+    _call(p, "POST", "/api/v2/group_memberships.json",
+          {"group_membership": {"user_id": agent_id, "group_id": group["id"]}}, expect=201)
+    assert len(_call(p, "GET", f"/api/v2/groups/{group['id']}/memberships.json")["group_memberships"]) == 1
+    _call(p, "DELETE", f"/api/v2/users/{agent_id}.json")
+    assert _call(p, "GET", f"/api/v2/groups/{group['id']}/memberships.json")["group_memberships"] == []
+    ticket = _call(p, "POST", "/api/v2/tickets.json", {"ticket": {"comment": {"body": "x"},
+                                                                  "group_id": group["id"]}}, expect=201)
+    p.dispatcher.drain()
+    assert _call(p, "GET", f"/api/v2/tickets/{ticket['ticket']['id']}.json")["ticket"]["assignee_id"] is None

@@ -16,7 +16,7 @@ from helpdesk.domain.api_tokens import ApiToken
 from helpdesk.domain.clock import iso
 from helpdesk.domain.errors import EmailTaken, Forbidden, InvalidInput, InvalidRecord, NotFound
 from helpdesk.domain.users import ROLES, User, new_user, role_name, valid_email
-from helpdesk.ports import RuleStore, UserPage
+from helpdesk.ports import GroupRepository, RuleStore, UserPage
 from helpdesk.services.auth import require_admin
 
 MAX_PER_PAGE = 100
@@ -88,6 +88,10 @@ def deactivate_user(deps: Container, user_id: int, caller: User) -> User:
         raise Forbidden("you cannot delete yourself")
     user = replace(deps.users.get(user_id), active=False, updated_at=_now(deps))
     deps.users.put(user)
+    if user.is_agent:  # a deactivated agent leaves their groups, so assignment never picks them again
+        groups: GroupRepository = deps.groups
+        for membership in groups.memberships(user_id=user.id):
+            groups.delete_membership(membership.id)
     return user
 
 
