@@ -86,6 +86,8 @@ def test_the_24_hour_window_forgets_before_the_7_day_window(insights_api: Pipeli
 
 
 def test_counters_expire_by_ttl_and_usage_sideloads_onto_the_listing(insights_api: Pipeline) -> None:
+    import boto3
+
     from helpdesk.adapters.dynamo.models import DirectoryModel
     from helpdesk.domain.clock import to_epoch
     from helpdesk.services import rule_stats
@@ -95,10 +97,14 @@ def test_counters_expire_by_ttl_and_usage_sideloads_onto_the_listing(insights_ap
     _ticket(p, "One")
     p.dispatcher.drain()
     deps = p.deps()
-    items = [i for i in DirectoryModel.scan(DirectoryModel.pk.startswith("stat#trigger#"))]
+    items = list(DirectoryModel.scan(DirectoryModel.pk.startswith("stat#trigger#")))
     hour = to_epoch(p.clock.now()) // 3600
-    assert [(i.pk, i.value, i.expires_at) for i in items] == [
-        (f"stat#trigger#{trigger['id']}#{hour}", 1, hour * 3600 + 8 * 24 * 3600)]
+    day = hour // 24
+    assert [(i.pk, i.expires_at) for i in items] == [  # one item a rule and day, kept 8 days after the day
+        (f"stat#trigger#{trigger['id']}#d{day}", (day * 24 + 23) * 3600 + 8 * 24 * 3600)]
+    raw = boto3.client("dynamodb", region_name="us-east-1").get_item(
+        TableName=DirectoryModel.Meta.table_name, Key={"pk": {"S": items[0].pk}})["Item"]
+    assert raw[f"h{hour}"] == {"N": "1"}  # the firing, counted in its hour
     listed = rule_stats.with_usage(deps, [t.to_api() for t in deps.rules.triggers()], "usage_24h,usage_7d")
     assert (listed[0]["id"], listed[0]["usage_24h"], listed[0]["usage_7d"]) == (trigger["id"], 1, 1)
     only_day = rule_stats.with_usage(deps, [trigger], "usage_24h")[0]
@@ -174,3 +180,30 @@ def test_dry_run_reads_the_latest_comment_for_comment_conditions(insights_api: P
     found = p.json("POST", "/api/v2/rule_stats/dry_run", keyword)["dry_run"]
     assert found == {"evaluated": 2, "matched": [
         {"ticket_id": asked, "changes": {"status": ["new", "solved"]}, "notifications": 0}]}
+
+
+def test_the_7_day_usage_of_150_rules_is_12_batch_reads(insights_api: Pipeline,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """One counter item a rule and day: 150 rules x 8 days = 1200 keys, 12 BatchGetItem requests (one item an
+    hour took 150 x 168 keys, 252 requests)."""
+    from pynamodb.connection.table import TableConnection
+
+    from helpdesk.adapters.dynamo.rule_stats import DynamoRuleStatistics
+    from helpdesk.domain.rule_stats import hour_of, window
+
+    stats = DynamoRuleStatistics()
+    now = insights_api.clock.now()
+    stats.record("trigger", [7, 149], hour_of(now) - 30)
+    stats.record("trigger", [7], hour_of(now))
+    calls: list[int] = []
+    real = TableConnection.batch_get_item
+
+    def counted(self: TableConnection, keys: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(len(keys))
+        return real(self, keys, *args, **kwargs)
+
+    monkeypatch.setattr(TableConnection, "batch_get_item", counted)
+    counts = stats.hourly("trigger", list(range(150)), window(now, 168))
+    assert len(calls) == 12 and sum(calls) == 1200
+    assert counts[7] == {hour_of(now) - 30: 1, hour_of(now): 1} and counts[149] == {hour_of(now) - 30: 1}
+    assert counts[0] == {}

@@ -14,6 +14,7 @@ from datetime import datetime
 from helpdesk.domain.clock import to_epoch
 
 HOUR_SECONDS = 3600
+HOURS_A_DAY = 24
 WINDOWS = {"usage_24h": 24, "usage_7d": 7 * 24}
 KEEP_SECONDS = 8 * 24 * HOUR_SECONDS
 
