@@ -148,6 +148,21 @@ def test_a_survey_is_sent_after_the_delay_and_a_bad_rating_reopens(pipeline: Pip
     assert again.status_code == 410  # one-time link
 
 
+def test_a_bad_rating_with_a_comment_is_zendesks_badwithcomment(pipeline: Pipeline) -> None:
+    pipeline.json("POST", "/api/v2/triggers.json", {"trigger": {
+        "title": "Bad rating with a comment: follow up", "conditions": {"all": [
+            {"field": "satisfaction_score", "operator": "value", "value": "badwithcomment"}], "any": []},
+        "actions": [{"field": "current_tags", "value": "follow_up"}]}}, expect=201)
+    pipeline.stack.functions["CsatSurveyFunction"].env["SURVEY_DELAY_MINUTES"] = "10"
+    _solve_first_ticket(pipeline)
+    pipeline.dispatcher.advance(15)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    rated = pipeline.api.http.post(_survey_link(pipeline), headers=form, body="score=bad&comment=Nobody+answered")
+    assert rated.status_code == 200
+    pipeline.dispatcher.drain()
+    assert "follow_up" in _ticket(pipeline, 1)["tags"]
+
+
 def test_a_closed_ticket_can_be_rated_for_28_days_after_it_closed(pipeline: Pipeline) -> None:
     """product.md: a link works until the ticket is closed plus a window (28 days); tickets close 4 days after
     they are solved, so the link outlives the survey mail by more than the window."""

@@ -309,3 +309,22 @@ def test_received_at_and_description_text(condition: dict[str, Any], expected: b
 def test_received_at_is_false_for_a_ticket_that_came_in_through_the_api() -> None:
     condition = {"field": "recipient", "operator": "is", "value": "sellers@shop.example"}
     assert matches({"all": [condition], "any": []}, ticket(recipient=None), context()) is False
+
+
+@pytest.mark.parametrize(("value", "comment", "operator", "expected"), [
+    ("bad", "", "is", True), ("bad", "Too slow", "is", True),  # "bad" is every bad rating
+    ("badwithcomment", "Too slow", "is", True), ("badwithcomment", "", "is", False),
+    ("badwithcomment", "", "is_not", True), ("goodwithcomment", "Too slow", "is", False),
+    ("badwithcomment", "Too slow", "value", True),  # changed to a bad rating with a comment in this update
+    ("offered", "Too slow", "value_previous", True), ("bad", "", "not_value", False),
+])
+def test_satisfaction_with_and_without_comment(value: str, comment: str, operator: str, expected: bool) -> None:
+    rated = ticket(satisfaction_score="bad", satisfaction_comment=comment)
+    before = ticket(satisfaction_score="offered", satisfaction_comment="")
+    condition = {"field": "satisfaction_score", "operator": operator, "value": value}
+    assert matches({"all": [condition], "any": []}, rated, context(previous=before)) is expected
+
+
+def test_satisfaction_values_are_checked() -> None:
+    with pytest.raises(InvalidRule, match="satisfaction_score"):
+        validate_conditions({"all": [{"field": "satisfaction_score", "operator": "is", "value": "meh"}], "any": []})

@@ -9,7 +9,8 @@ Fields and operators (``CHANGE`` = changed, not_changed, value (changed to), not
 - ``status`` (new < open < pending < hold < solved < closed), ``priority`` (unset < low < normal < high <
   urgent): is, is_not, less_than, greater_than, CHANGE. ``""`` means unset.
 - ``type`` (question, incident, problem, task; Zendesk's ``ticket_type_id`` 0-4 is read as ``type``),
-  ``satisfaction_score`` (unoffered, offered, good, bad): is, is_not, CHANGE.
+  ``satisfaction_score`` (unoffered, offered, good, bad, and Zendesk's goodwithcomment / badwithcomment, which
+  need a rating comment; ``bad`` matches every bad rating): is, is_not, CHANGE.
 - ``group_id``, ``organization_id``, ``brand_id``, ``assignee_id`` (also ``current_user``), ``requester_id``
   (also ``current_user`` and ``assignee_id``): is, is_not, CHANGE; ``""`` means none.
 - ``current_tags``: includes (any of the space-separated tags), not_includes (none of them).
@@ -131,9 +132,7 @@ _SPECS: dict[str, _Spec] = {
     "priority": _ordered("priority", rv.PRIORITIES, rv.PRIORITY_RANK, blank=True),
     "type": _Spec((*IS, *CHANGE), _ticket_type, read=_field("type")),
     "satisfaction_score": _Spec(
-        (*IS, *CHANGE),
-        partial(rv.choice, allowed=rv.SATISFACTION_SCORES),
-        read=lambda ticket, ctx: ticket.get("satisfaction_score") or "unoffered",
+        (*IS, *CHANGE), partial(rv.choice, allowed=rv.SATISFACTION_CONDITION_VALUES), check=checks.satisfaction_check,
     ),
     "group_id": _ids("group_id"),
     "organization_id": _ids("organization_id"),

@@ -104,3 +104,31 @@ def business_hours_check(op: str, value: Any, ticket: Mapping[str, Any], ctx: Up
     if ctx.in_business_hours is None:
         return False
     return bool(ctx.in_business_hours) == bool(value)
+
+
+def _satisfaction(snapshot: Mapping[str, Any] | None) -> tuple[str, bool] | None:
+    if snapshot is None:
+        return None
+    return str(snapshot.get("satisfaction_score") or "unoffered"), bool(snapshot.get("satisfaction_comment"))
+
+
+def _rated_as(state: tuple[str, bool] | None, wanted: str) -> bool:
+    if state is None:
+        return False
+    score, commented = state
+    if wanted.endswith("withcomment"):
+        return score == wanted.removesuffix("withcomment") and commented
+    return score == wanted
+
+
+def satisfaction_check(op: str, value: Any, ticket: Mapping[str, Any], ctx: UpdateContext) -> bool:
+    """Zendesk's Satisfaction condition: ``bad`` matches every bad rating, ``badwithcomment`` only one with a
+    comment (likewise ``good``); the change operators compare with the ticket before this update."""
+    now, before = _satisfaction(ticket), _satisfaction(ctx.previous)
+    if op in ("is", "is_not"):
+        return _rated_as(now, value) == (op == "is")
+    changed = before != now
+    if op in ("changed", "not_changed"):
+        return changed == (op == "changed")
+    hit = changed and _rated_as(now if op in ("value", "not_value") else before, value)
+    return hit if op in ("value", "value_previous") else not hit

@@ -51,7 +51,7 @@ def _values(names: Iterable[Any]) -> list[dict[str, Any]]:
 def _condition_values(field: str) -> list[dict[str, Any]]:
     lists: dict[str, Iterable[Any]] = {
         "status": rv.STATUSES, "priority": ("", *rv.PRIORITIES), "type": ("", *rv.TYPES),
-        "satisfaction_score": rv.SATISFACTION_SCORES, "update_type": ("Create", "Change"),
+        "satisfaction_score": rv.SATISFACTION_CONDITION_VALUES, "update_type": ("Create", "Change"),
         "comment_is_public": ("true", "false", "not_relevant", "requester_can_see_comment"),
         "role": ("end_user", "agent", "admin"), "requester_role": ("end_user", "agent", "admin"),
         "within_business_hours": ("true", "false"), "assignee_id": ("", "current_user"),

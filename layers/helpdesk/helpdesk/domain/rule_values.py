@@ -16,6 +16,8 @@ STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")
 TYPES = ("question", "incident", "problem", "task")
 SATISFACTION_SCORES = ("unoffered", "offered", "good", "bad")
+# what conditions may ask: Zendesk's "Good with comment" / "Bad with comment" besides the scores
+SATISFACTION_CONDITION_VALUES = (*SATISFACTION_SCORES, "goodwithcomment", "badwithcomment")
 
 # Ranks for less_than / greater_than. An unset priority ("-" in Zendesk) ranks below low.
 STATUS_RANK = {name: rank for rank, name in enumerate(STATUSES)}

@@ -111,6 +111,7 @@ class Ticket:
             "organization_id": self.organization_id, "brand_id": self.brand_id, "via": self.via,
             "custom_fields": dict(self.custom_fields), "collaborator_ids": list(self.collaborator_ids),
             "external_id": self.external_id, "satisfaction_score": self.satisfaction.score,
+            "satisfaction_comment": self.satisfaction.comment,
             "created_at": iso(self.created_at), "updated_at": iso(self.updated_at),
             "status_updated_at": iso(self.status_updated_at), "assigned_at": iso(self.assigned_at),
             "requester_updated_at": iso(self.requester_updated_at), "agent_updated_at": iso(self.agent_updated_at),
