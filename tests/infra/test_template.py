@@ -316,7 +316,8 @@ def test_function_environments(sam: Template) -> None:
     assert env["NotifyFunction"] == {"PUBLIC_API_URL", "RAW_MAIL_BUCKET", "REPLY_QUOTE_HISTORY",
                                      "WEBHOOK_PRIVATE_TARGETS"}
     assert env["CsatSurveyFunction"] == {"SURVEY_DELAY_MINUTES", "SURVEY_SECRET_ARN", "PUBLIC_API_URL"}
-    assert env["AutomationsFunction"] == {"CLOSE_SOLVED_AFTER_DAYS"}
+    assert env["AutomationsFunction"] == {"CLOSE_SOLVED_AFTER_DAYS", "PUBLIC_API_URL", "SURVEY_SECRET_ARN"}
+    assert env["TriggerEvalFunction"] == {"PUBLIC_API_URL", "SURVEY_SECRET_ARN"}
 
 
 def test_tables_keys_and_indexes(sam: Template) -> None:

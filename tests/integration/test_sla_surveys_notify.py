@@ -148,6 +148,32 @@ def test_a_survey_is_sent_after_the_delay_and_a_bad_rating_reopens(pipeline: Pip
     assert again.status_code == 410  # one-time link
 
 
+def test_a_trigger_asks_for_a_rating_with_zendesks_rating_url(pipeline: Pipeline) -> None:
+    """{{satisfaction.rating_url}} in a trigger's notification is a working one-time link for this ticket, and
+    {{ticket.url}} is absolute."""
+    pipeline.json("POST", "/api/v2/triggers.json", {"trigger": {
+        "title": "Ask for a rating when solved", "conditions": {"all": [
+            {"field": "status", "operator": "value", "value": "solved"}], "any": []},
+        "actions": [{"field": "satisfaction_score", "value": "offered_to_requester"},
+                    {"field": "notification_user", "value": [
+                        "requester_id", "Rate request #{{ticket.id}}",
+                        "Rate us: {{satisfaction.rating_url}}\nYour request: {{ticket.url}}"]}]}}, expect=201)
+    _solve_first_ticket(pipeline)
+    [mail] = [m for m in _sent(pipeline) if m["Subject"] == "Rate request #1 [#1]"]
+    body = mail.get_content()
+    assert "Your request: https://helpdesk.test/api/v2/tickets/1.json" in body
+    found = re.search(r"https://helpdesk\.test(/surveys/\S+)", body)
+    assert found is not None
+    assert pipeline.api.http.get(found.group(1)).status_code == 200
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    assert pipeline.api.http.post(found.group(1), headers=form, body="score=good").status_code == 200
+    pipeline.dispatcher.drain()
+    assert _ticket(pipeline, 1)["satisfaction_rating"]["score"] == "good"
+    assert pipeline.api.http.post(found.group(1), headers=form, body="score=bad").status_code == 410
+    other = found.group(1).replace("/surveys/", "/surveys/x")
+    assert pipeline.api.http.get(other).status_code == 401  # the signature covers the ticket id
+
+
 def test_a_bad_rating_with_a_comment_is_zendesks_badwithcomment(pipeline: Pipeline) -> None:
     pipeline.json("POST", "/api/v2/triggers.json", {"trigger": {
         "title": "Bad rating with a comment: follow up", "conditions": {"all": [

@@ -19,7 +19,7 @@ Actions:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -192,6 +192,12 @@ def placeholder_context(
     previous = context.get("ticket")
     context["ticket"] = {**(previous if isinstance(previous, Mapping) else {}), **live}
     return context
+
+
+def mentions_rating(action_lists: Iterable[Sequence[Mapping[str, Any]]]) -> bool:
+    """Whether a notification among these actions uses ``{{satisfaction.rating_url}}`` or ``rating_section``."""
+    return any(action["field"].startswith("notification_") and "satisfaction.rating_" in json.dumps(action["value"])
+               for actions in action_lists for action in actions)
 
 
 def notifications(

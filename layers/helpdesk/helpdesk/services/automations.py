@@ -26,7 +26,7 @@ from helpdesk.domain.business_hours import Schedule
 from helpdesk.domain.clock import iso, to_epoch
 from helpdesk.domain.errors import InvalidInput, TicketNotFound
 from helpdesk.domain.events import DomainEvent, ticket_event
-from helpdesk.domain.rule_actions import apply_action, notifications, placeholder_context
+from helpdesk.domain.rule_actions import apply_action, mentions_rating, notifications, placeholder_context
 from helpdesk.domain.rule_context import UpdateContext
 from helpdesk.domain.tickets import EDITABLE_FIELDS, RULE, SYSTEM, Ticket, change_ticket
 from helpdesk.ports import AlreadyApplied, RuleStore, TicketsByStatus
@@ -153,7 +153,12 @@ class _Run:
     def _notices(self, automation: Automation, ticket_id: int, after: dict[str, Any], ctx: UpdateContext,
                  key: str) -> list[DomainEvent]:
         fired = ticket_event("AutomationFired", ticket_id, key, RULE, self.now, automation_id=automation.id)
-        found = notifications(automation.id, automation.actions, placeholder_context(after, ctx))
+        extra: dict[str, Any] = {}
+        if mentions_rating([automation.actions]):  # Zendesk's "Request customer satisfaction rating" automation
+            from helpdesk.services.surveys import satisfaction_placeholders
+
+            extra = satisfaction_placeholders(self.deps, ticket_id)
+        found = notifications(automation.id, automation.actions, placeholder_context(after, ctx, extra))
         return [fired, *(
             ticket_event("WebhookRequested", ticket_id, f"{key}:{i}", RULE, self.now, webhook_id=str(n.recipient),
                          body=n.body, trigger_id=n.trigger_id, automation_id=automation.id)

@@ -57,6 +57,23 @@ def survey_url(deps: Container, token: str) -> str:
     return f"{(deps.settings.public_api_url or '').rstrip('/')}/surveys/{token}"
 
 
+RULE_NONCE = "rule"  # links minted for {{satisfaction.rating_url}} in a rule's notification
+
+
+def rating_url(deps: Container, ticket_id: int) -> str:
+    """Zendesk's ``{{satisfaction.rating_url}}``: a signed link to rate this ticket, for a trigger's or an
+    automation's notification. It holds no stored nonce, so it is accepted until the ticket is rated (one rating a
+    ticket), within the same ceiling as the survey mail's link and the closed + 28 days rule."""
+    ceiling = deps.clock.now() + timedelta(days=CLOSE_SOLVED_DAYS[2]) + LINK_WINDOW
+    return survey_url(deps, sign_survey_token(deps.secrets.survey_secret(), ticket_id, RULE_NONCE, ceiling))
+
+
+def satisfaction_placeholders(deps: Container, ticket_id: int) -> dict[str, Any]:
+    url = rating_url(deps, ticket_id)
+    return {"satisfaction": {"rating_url": url,
+                             "rating_section": f"How would you rate the support you received?\n{url}"}}
+
+
 def _send_one(deps: Container, ticket_id: int) -> Sent | None:
     now = deps.clock.now()
     ticket = deps.tickets.get(ticket_id)
@@ -94,7 +111,8 @@ def _send_one(deps: Container, ticket_id: int) -> Sent | None:
 def open_survey(deps: Container, token: str) -> Ticket:
     claim = verify_survey_token(deps.secrets.survey_secret(), token, deps.clock.now())
     ticket = deps.tickets.get(claim.ticket_id)
-    if ticket.satisfaction.survey_nonce != claim.nonce or ticket.satisfaction.rated_at is not None:
+    known = claim.nonce == RULE_NONCE or ticket.satisfaction.survey_nonce == claim.nonce
+    if not known or ticket.satisfaction.rated_at is not None:
         raise Gone("this survey link was already used")
     closed_at = ticket.status_updated_at if ticket.status == "closed" else None
     if closed_at is not None and deps.clock.now() > closed_at + LINK_WINDOW:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -11,6 +11,7 @@ from helpdesk.bootstrap import Container
 from helpdesk.domain.clock import parse_iso
 from helpdesk.domain.errors import InvalidInput, TicketNotFound
 from helpdesk.domain.events import DomainEvent, ticket_event
+from helpdesk.domain.rule_actions import mentions_rating
 from helpdesk.domain.tickets import EDITABLE_FIELDS, RULE, change_ticket
 from helpdesk.domain.triggers import Trigger, TriggerRun, UpdateContext, run_triggers
 from helpdesk.domain.users import User
@@ -62,11 +63,17 @@ def _business_hours(deps: Container, triggers: list[Trigger], detail: Mapping[st
 
 
 def _placeholders(deps: Container, ticket: Mapping[str, Any], requester: Mapping[str, Any],
-                  detail: Mapping[str, Any]) -> dict[str, Any]:
+                  detail: Mapping[str, Any], triggers: Sequence[Trigger]) -> dict[str, Any]:
     base = (deps.settings.public_api_url or "").rstrip("/")
     comment = detail.get("comment") or {}
-    return {"ticket": {"url": f"{base}/api/v2/tickets/{ticket['id']}.json", "requester": requester,
-                       "latest_comment": comment.get("body", "")}}
+    url = f"{base}/api/v2/tickets/{ticket['id']}.json"
+    found: dict[str, Any] = {"ticket": {"url": url, "link": url, "requester": requester,
+                                        "latest_comment": comment.get("body", "")}}
+    if mentions_rating(t.actions for t in triggers if t.active):  # the secret is read only then
+        from helpdesk.services.surveys import satisfaction_placeholders
+
+        found.update(satisfaction_placeholders(deps, int(ticket["id"])))
+    return found
 
 
 def evaluate(deps: Container, detail: Mapping[str, Any]) -> Evaluation:
@@ -103,7 +110,7 @@ def _evaluate(deps: Container, detail: Mapping[str, Any], snapshot: Mapping[str,
     ctx = replace(_context(detail, requester, _business_hours(deps, triggers, detail)),
                   organization=_organization(deps, triggers, requester_user))
     run = run_triggers(snapshot, triggers, ctx,
-                       placeholders=_placeholders(deps, snapshot, requester, detail))
+                       placeholders=_placeholders(deps, snapshot, requester, detail, triggers))
     if not run.fired:
         return Evaluation(ticket_id, [])
     key = f"trg#{detail['event_id']}"
