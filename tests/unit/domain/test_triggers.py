@@ -346,3 +346,12 @@ def test_add_cc_and_brand_actions() -> None:
     assert system.ticket["collaborator_ids"] == [12]  # no current user to add
     with pytest.raises(InvalidRule, match="cc: a user is required"):
         trigger(2, [cond("current_tags", "includes", "x")], [act("cc", "")])
+
+
+def test_only_notifications_that_mention_the_rating_need_a_rating_link() -> None:
+    from helpdesk.domain.rule_actions import mentions_rating
+
+    asks = [act("notification_user", ["requester_id", "Rate us", "Here: {{satisfaction.rating_url}}"])]
+    tells = [act("notification_user", ["requester_id", "Solved", "{{ticket.title}} is solved"]), act("status", "open")]
+    assert mentions_rating([tells, asks]) is True
+    assert mentions_rating([tells]) is False and mentions_rating([]) is False

@@ -196,8 +196,9 @@ def placeholder_context(
 
 def mentions_rating(action_lists: Iterable[Sequence[Mapping[str, Any]]]) -> bool:
     """Whether a notification among these actions uses ``{{satisfaction.rating_url}}`` or ``rating_section``."""
-    return any(action["field"].startswith("notification_") and "satisfaction.rating_" in json.dumps(action["value"])
-               for actions in action_lists for action in actions)
+    return any("satisfaction.rating_" in part for actions in action_lists for action in actions
+               if action["field"].startswith("notification_")
+               for part in action.get("value") or () if isinstance(part, str))
 
 
 def notifications(
