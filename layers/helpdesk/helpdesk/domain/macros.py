@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import copy
 import html
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from helpdesk.channels.email.html_text import html_to_text
@@ -38,28 +39,19 @@ def _comment_action(name: str, value: Any) -> Any:
     return value
 
 
+def _macro_group(value: Any) -> Any:
+    return value if value == "current_groups" else rv.entity_id(value)
+
+
+_MACRO_CANONS: dict[str, Callable[[Any], Any]] = {
+    **{name: partial(_comment_action, name) for name in COMMENT_FIELDS}, "group_id": _macro_group,
+}
+
+
 def validate_macro_actions(actions: Any) -> list[dict[str, Any]]:
-    """Check and normalise macro actions; raises InvalidRule naming the faulty action and why."""
-    if not isinstance(actions, list) or not actions:
-        raise InvalidRule("actions must be a non-empty list")
-    normalised = []
-    for index, action in enumerate(actions):
-        where = f"actions[{index}]"
-        if not isinstance(action, Mapping) or not isinstance(action.get("field"), str):
-            raise InvalidRule(f"{where}: an action is an object with a 'field' and a 'value'")
-        name, value = action["field"], action.get("value")
-        try:
-            if name in COMMENT_FIELDS:
-                normalised.append({"field": name, "value": _comment_action(name, value)})
-            elif name == "group_id" and value == "current_groups":
-                normalised.append({"field": name, "value": value})
-            else:
-                normalised += validate_actions([action])
-        except ValueError as error:
-            raise InvalidRule(f"{where}: {name}: {error}") from error
-        except InvalidRule as error:
-            raise InvalidRule(f"{where}: {str(error).removeprefix('actions[0]: ')}") from error
-    return normalised
+    """Check and normalise macro actions (the trigger actions plus the comment and ``current_groups``); raises
+    InvalidRule naming the faulty action and why."""
+    return validate_actions(actions, extra=_MACRO_CANONS)
 
 
 def _restriction(value: Any) -> dict[str, Any] | None:

@@ -104,8 +104,11 @@ def _canon(field: str, allow_closed: bool) -> Callable[[Any], Any]:
     raise InvalidRule(f"unknown action field {field!r}")
 
 
-def validate_actions(actions: Any, *, allow_closed: bool = False) -> list[dict[str, Any]]:
-    """Check and normalise a list of actions; raises InvalidRule naming the faulty action and why."""
+def validate_actions(actions: Any, *, allow_closed: bool = False,
+                     extra: Mapping[str, Callable[[Any], Any]] | None = None) -> list[dict[str, Any]]:
+    """Check and normalise a list of actions; raises InvalidRule naming the faulty action and why. ``extra``
+    adds or overrides fields (a macro's comment actions), each a function that normalises the value or raises
+    ValueError."""
     if not isinstance(actions, list) or not actions:
         raise InvalidRule("actions must be a non-empty list")
     normalised = []
@@ -114,7 +117,7 @@ def validate_actions(actions: Any, *, allow_closed: bool = False) -> list[dict[s
         if not isinstance(action, Mapping) or not isinstance(action.get("field"), str):
             raise InvalidRule(f"{where}: an action is an object with a 'field' and a 'value'")
         try:
-            canon = _canon(action["field"], allow_closed)
+            canon = (extra or {}).get(action["field"]) or _canon(action["field"], allow_closed)
             normalised.append({"field": action["field"], "value": canon(action.get("value"))})
         except (InvalidRule, ValueError) as error:
             raise InvalidRule(f"{where}: {action['field']}: {error}") from error
