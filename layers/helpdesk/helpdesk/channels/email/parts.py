@@ -166,6 +166,12 @@ def _attachment(part: Message, number: int, data: bytes) -> Attachment:
     if not name and content_type in ("message/rfc822", "message/global"):
         name = _submessage_subject(part)
         name = f"{name}.eml" if name else ""
+    return _stored(number, name, content_type, data, inline=inline, content_id=content_id)
+
+
+def _stored(number: int, name: str, content_type: str, data: bytes, *, inline: bool = False,
+            content_id: str | None = None) -> Attachment:
+    """An attachment with its size and digest; without a name it is ``attachment-<n>`` with its type's extension."""
     return Attachment(
         filename=name or f"attachment-{number}{_EXTENSIONS.get(content_type, '.bin')}",
         content_type=content_type,
@@ -178,30 +184,13 @@ def _attachment(part: Message, number: int, data: bytes) -> Attachment:
 
 
 def _fallback_attachment(number: int, data: bytes) -> Attachment:
-    return Attachment(
-        filename=f"attachment-{number}.bin",
-        content_type="application/octet-stream",
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        inline=False,
-        content_id=None,
-        data=data,
-    )
+    return _stored(number, "", "application/octet-stream", data)
 
 
 def _file_attachment(number: int, name: str, data: bytes) -> Attachment:
     """A file found inside a part (uuencoded text, TNEF): its type is guessed from its name."""
     name = _clean_name(name)
-    content_type = guess_type(name)
-    return Attachment(
-        filename=name or f"attachment-{number}{_EXTENSIONS.get(content_type, '.bin')}",
-        content_type=content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        inline=False,
-        content_id=None,
-        data=data,
-    )
+    return _stored(number, name, guess_type(name), data)
 
 
 def guess_type(name: str) -> str:
