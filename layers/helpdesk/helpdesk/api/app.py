@@ -13,7 +13,7 @@ from helpdesk.api.automations import automations
 from helpdesk.api.errors import mapped
 from helpdesk.api.inbound import inbound
 from helpdesk.api.organizations import organizations
-from helpdesk.api.requests import RequestContext, listing, path_id
+from helpdesk.api.requests import RequestContext, cursor_page, listing, page_size, path_id
 from helpdesk.api.rule_insights import insights
 from helpdesk.api.rule_sets import rule_sets
 from helpdesk.api.rules import rules
@@ -21,7 +21,6 @@ from helpdesk.api.schedules import schedules
 from helpdesk.api.survey_page import rated_page, survey_page
 from helpdesk.api.users import users
 from helpdesk.api.workspace import workspace
-from helpdesk.domain.errors import InvalidInput
 
 app = Chalice(app_name="helpdesk", configure_logs=False)  # logging is Powertools' (JSON), not a second handler
 app.api.binary_types.extend(["message/rfc822", "multipart/form-data"])
@@ -36,7 +35,6 @@ app.register_blueprint(organizations)
 app.register_blueprint(users)
 RAW_MAIL = ["message/rfc822", "application/octet-stream", "text/plain"]
 FORM = ["application/x-www-form-urlencoded", "application/json"]
-MAX_PER_PAGE = 100
 
 _http = RequestContext(app)
 _request, _deps, _caller, _json = _http.request, _http.deps, _http.caller, _http.json
@@ -66,18 +64,9 @@ def tickets() -> Any:
         return Response(body={"ticket": api_tickets.ticket_to_api(ticket)}, status_code=201,
                         headers={"Location": f"/api/v2/tickets/{ticket.id}.json"})
     params = dict(_request().query_params or {})
-    try:
-        per_page = max(1, min(int(params.get("per_page") or params.get("page[size]") or 100), MAX_PER_PAGE))
-    except ValueError as exc:
-        raise InvalidInput("per_page must be a number") from exc
-    page = deps.tickets.list_recent(per_page, params.get("page[after]"))
-    next_link = f"/api/v2/tickets.json?page[after]={page.after_cursor}" if page.after_cursor else None
-    return {
-        "tickets": [api_tickets.ticket_to_api(t) for t in page.tickets],
-        "meta": {"has_more": page.after_cursor is not None, "after_cursor": page.after_cursor,
-                 "before_cursor": None},
-        "links": {"next": next_link, "prev": None},
-    }
+    page = deps.tickets.list_recent(page_size(params), params.get("page[after]"))
+    return cursor_page("tickets", [api_tickets.ticket_to_api(t) for t in page.tickets], page.after_cursor,
+                       "/api/v2/tickets.json")
 
 
 @app.route("/api/v2/tickets/{ticket_id}", methods=["GET", "PUT"])

@@ -12,8 +12,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from helpdesk.api.errors import mapped
-from helpdesk.api.requests import RequestContext, listing, path_id
-from helpdesk.domain.errors import InvalidInput
+from helpdesk.api.requests import RequestContext, cursor_page, listing, page_size, path_id
 
 users = Blueprint(__name__)
 
@@ -29,13 +28,6 @@ def _params() -> tuple[dict[str, str], list[str]]:
     return dict(raw), roles
 
 
-def _per_page(params: dict[str, str]) -> int:
-    value = params.get("per_page") or params.get("page[size]") or "100"
-    if not value.isdigit():
-        raise InvalidInput("per_page must be a number")
-    return int(value)
-
-
 @users.route("/api/v2/users.json", methods=["GET", "POST"])
 @users.route("/api/v2/users", methods=["GET", "POST"])
 @mapped
@@ -48,13 +40,9 @@ def collection() -> Any:
         return Response(body={"user": created.to_api()}, status_code=201,
                         headers={"Location": f"/api/v2/users/{created.id}.json"})
     params, roles = _params()
-    page = service.list_users(deps, roles, _per_page(params), params.get("page[after]"))
+    page = service.list_users(deps, roles, page_size(params), params.get("page[after]"))
     after = str(page.after_id) if page.after_id is not None else None
-    return {
-        "users": [user.to_api() for user in page.users],
-        "meta": {"has_more": after is not None, "after_cursor": after, "before_cursor": None},
-        "links": {"next": f"/api/v2/users.json?page[after]={after}" if after else None, "prev": None},
-    }
+    return cursor_page("users", [user.to_api() for user in page.users], after, "/api/v2/users.json")
 
 
 @users.route("/api/v2/users/{user_id}", methods=["GET", "POST", "PUT", "DELETE"])

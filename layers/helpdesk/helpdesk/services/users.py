@@ -19,8 +19,6 @@ from helpdesk.domain.users import ROLES, User, new_user, role_name, valid_email
 from helpdesk.ports import GroupRepository, RuleStore, UserPage
 from helpdesk.services.auth import require_admin
 
-MAX_PER_PAGE = 100
-
 
 def _now(deps: Container) -> str:
     return str(iso(deps.clock.now()))
@@ -108,8 +106,7 @@ def roles_from(values: Sequence[str]) -> list[str]:
 def list_users(deps: Container, roles: Sequence[str], per_page: int, after: str | None) -> UserPage:
     if after is not None and not after.isdigit():
         raise InvalidInput("page[after] must be the after_cursor of a previous page")
-    size = max(1, min(per_page, MAX_PER_PAGE))
-    page: UserPage = deps.users.list_users(roles_from(roles), size, int(after) if after else None)
+    page: UserPage = deps.users.list_users(roles_from(roles), per_page, int(after) if after else None)
     return page
 
 
