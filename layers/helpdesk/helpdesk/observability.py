@@ -3,20 +3,31 @@
 Every log line carries the function's service and, while a record is handled, the ticket id and the
 correlation id (the SQS message id or the event id). Metrics are what users care about: tickets created,
 triggers fired, breaches, surveys sent, emails sent.
+
+Keys are appended per thread (Powertools' ``thread_safe_*``): in Lambda an invocation has the process to itself,
+but the local stack runs every function and the API in threads of one process, and a line must carry its own
+request's ticket, not another thread's.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
+_creating = threading.Lock()
+
+
+def logger() -> Any:
+    with _creating:  # two threads building Powertools' Logger at once leave it without a formatter
+        return _logger()
 
 
 @functools.lru_cache(maxsize=1)
-def logger() -> Any:
+def _logger() -> Any:
     import logging
     import sys
 
@@ -44,15 +55,21 @@ def count(name: str, value: float = 1) -> None:
 def ticket_context(ticket_id: int | None = None, correlation_id: str | None = None) -> Iterator[None]:
     log = logger()
     keys = {k: v for k, v in {"ticket_id": ticket_id, "correlation_id": correlation_id}.items() if v is not None}
-    log.append_keys(**keys)
+    log.thread_safe_append_keys(**keys)
     try:
         yield
     finally:
-        log.remove_keys(list(keys))
+        log.thread_safe_remove_keys(list(keys))
 
 
 def bind_ticket(ticket_id: int) -> None:
-    logger().append_keys(ticket_id=ticket_id)
+    logger().thread_safe_append_keys(ticket_id=ticket_id)
+
+
+def forget_ticket() -> None:
+    """A new request: the previous one's ticket id must not stay on this thread's lines (warm containers and the
+    local stack's threads serve many requests)."""
+    logger().thread_safe_remove_keys(["ticket_id"])
 
 
 def _flush(function_name: str) -> None:
@@ -76,13 +93,13 @@ def entrypoint(function_name: str) -> Callable[[F], F]:
         @functools.wraps(handler)
         def invoke(event: Any, context: Any) -> Any:
             log = logger()
-            log.append_keys(function=function_name)
+            log.thread_safe_append_keys(function=function_name)
             if context is not None and hasattr(context, "aws_request_id"):
-                log.append_keys(request_id=context.aws_request_id)
+                log.thread_safe_append_keys(request_id=context.aws_request_id)
             try:
                 return handler(event, context)
             finally:
-                log.remove_keys(["ticket_id", "correlation_id"])
+                log.thread_safe_remove_keys(["ticket_id", "correlation_id"])
                 _flush(function_name)
 
         return invoke  # type: ignore[return-value]

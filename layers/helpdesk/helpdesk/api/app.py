@@ -44,6 +44,14 @@ def _id(raw: str) -> int:
     return path_id(raw, "ticket")
 
 
+@app.middleware("http")
+def _fresh_log_keys(event: Any, get_response: Any) -> Any:
+    from helpdesk.observability import forget_ticket
+
+    forget_ticket()
+    return get_response(event)
+
+
 def _log_ticket(ticket_id: int) -> None:
     from helpdesk.observability import bind_ticket
 
