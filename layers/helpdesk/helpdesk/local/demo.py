@@ -6,10 +6,11 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ class Client:
         if auth:
             request.add_header("Authorization", self._auth)
         try:
-            with urllib.request.urlopen(request, timeout=120) as response:
+            with urllib.request.urlopen(request, timeout=600) as response:
                 return int(response.status), response.read()
         except urllib.error.HTTPError as error:
             return int(error.code), error.read()
@@ -56,28 +57,43 @@ def _events(runtime: LocalRuntime, detail_type: str) -> list[Mapping[str, Any]]:
     return [e["detail"] for e in runtime.observed.events if e.get("detail-type") == detail_type]
 
 
-def run_demo(runtime: LocalRuntime) -> dict[str, Any]:
+def run_demo(runtime: LocalRuntime, progress: Callable[[str], None] = lambda line: None) -> dict[str, Any]:
+    """Play the demo's steps through the HTTP API, telling ``progress`` about each as it is played."""
     events_dir = runtime.root / "events"
     api = Client(runtime)
+    steps = 8
+    started = time.monotonic()
+
+    def progress_line(line: str) -> None:
+        nonlocal started
+        progress(f"{line} ({time.monotonic() - started:.1f} s)")
+        started = time.monotonic()
+
     for name in TRIGGERS:
         api.json("POST", "/api/v2/triggers.json", json.loads((events_dir / name).read_text()), expect=201)
     api.json("POST", "/api/v2/slas/policies.json", json.loads((events_dir / "api_sla_policy.json").read_text()),
              expect=201)
-    for name in (*EMAILS, REPLY):
+    progress_line(f"[1/{steps}] {len(TRIGGERS)} triggers and an SLA policy created through the API")
+    for index, name in enumerate((*EMAILS, REPLY), start=2):
         status, data = api.call("POST", "/inbound/email/raw", (events_dir / name).read_bytes(), "message/rfc822")
         if status != 202:
             raise DemoFailed(f"inbound {name} answered {status}: {data[:300]!r}")
         runtime.dispatcher.drain()
+        what = "a reply to the first mail" if name == REPLY else "a customer's mail"
+        progress_line(f"[{index}/{steps}] {what} posted to /inbound/email/raw ({name}) and handled")
     first = _ticket_for_subject(api, "Refund for order #1234")
     api.json("PUT", f"/api/v2/tickets/{first}.json", json.loads((events_dir / "api_agent_reply.json").read_text()))
     runtime.dispatcher.drain()
     api.json("PUT", f"/api/v2/tickets/{first}", json.loads((events_dir / "api_solve.json").read_text()))
     runtime.dispatcher.drain()
+    progress_line(f"[6/{steps}] an agent replied to ticket #{first} by the API, then solved it")
     api.json("POST", "/_local/clock/advance", {"minutes": 75})
+    progress_line(f"[7/{steps}] clock advanced 75 minutes: the SLA sweep ran every minute on the way")
     delay = int(runtime.stack.env.get("SURVEY_DELAY_MINUTES", "1440"))
     api.json("POST", "/_local/clock/advance", {"minutes": delay + 10})
     _rate(api, runtime, json.loads((events_dir / "survey_rating_bad.json").read_text()))
     runtime.dispatcher.drain()
+    progress_line(f"[8/{steps}] clock advanced {delay + 10} minutes: the survey was sent, and rated on its page")
     return summarise(api, runtime)
 
 

@@ -1,9 +1,15 @@
 """The local stand-in for Lambda's event source mappings and EventBridge schedules.
 
-Each SQS source of template.yaml is polled and its messages are handed to the mapped handler as a real SQS
-event; records the handler reports as failed (or all of them, if it raises) are made visible again, so
-moto's redrive policy moves a poison message to its dead-letter queue after maxReceiveCount receives.
-Schedules fire from the stack's clock, which the local stack can advance.
+Each SQS source of template.yaml is handed to its mapped handler as a real SQS event; records the handler
+reports as failed (or all of them, if it raises) are made visible again, so moto's redrive policy moves a poison
+message to its dead-letter queue after maxReceiveCount receives. Schedules fire from the stack's clock, which the
+local stack can advance; a schedule whose run fails is recorded and moves on to its next time, as EventBridge's
+would.
+
+Two ways to run: ``start(stop)`` gives every queue a worker thread that long-polls it (the local stack: a mail
+becomes a ticket as soon as its queue is read, whatever the other queues hold), and ``drain()`` / ``advance()``
+wait until every queue is empty and every worker idle. Without workers (the in-process tests), ``drain()`` polls
+the queues itself, one after another, in the caller's thread.
 """
 
 from __future__ import annotations
@@ -12,8 +18,9 @@ import importlib.util
 import json
 import os
 import threading
+import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,6 +33,10 @@ from helpdesk.local.provision import ACCOUNT_ID, FunctionSpec, LocalStack
 
 Handler = Callable[[dict[str, Any], Any], Any]
 MAX_DRAIN_PASSES = 200
+LONG_POLL_SECONDS = 2  # a worker's ReceiveMessage waits this long for a message (answered as soon as one lands)
+SETTLE_TIMEOUT_SECONDS = 300
+_BACKLOG = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed")
 
 
 @dataclass
@@ -89,6 +100,12 @@ class Dispatcher:
         self._sources: list[tuple[str, str, int]] = []
         self._timers: list[_Timer] = []
         self.observers: list[Callable[[], None]] = []
+        self._observing = threading.Lock()
+        self._busy = 0
+        self._batches = 0  # batches received by workers so far
+        self._idle = threading.Condition()
+        self.backlog: Callable[[], Mapping[str, int]] | None = None  # queue name -> messages, in one request
+        self._workers: list[threading.Thread] = []
         now = clock.now()
         for spec in stack.functions.values():
             if not spec.sqs_sources and not spec.schedules:
@@ -129,9 +146,17 @@ class Dispatcher:
                 if received:
                     handled += len(received)
                     self._deliver(function, url, received)
-            for observer in self.observers:
-                observer()
+            self.observe()
         return handled
+
+    def observe(self) -> None:
+        """Run the observers (the local stack's event tap and outbox), one caller at a time."""
+        with self._observing:
+            for observer in self.observers:
+                try:
+                    observer()
+                except Exception as exc:  # an observer's failure must not stop the queues
+                    self.failures.append(f"observer: {type(exc).__name__}: {exc}")
 
     def _deliver(self, function: str, url: str, messages: list[dict[str, Any]]) -> None:
         records = [self._record(url, m) for m in messages]
@@ -149,7 +174,12 @@ class Dispatcher:
                 self._sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
     def drain(self) -> int:
-        """Poll until every queue is empty (or a pass limit guards against a loop)."""
+        """Poll until every queue is empty (or a pass limit guards against a loop); with workers running, wait
+        until they have emptied every queue."""
+        if self._workers:
+            self.settle()
+            self.observe()
+            return 0
         total = 0
         for _ in range(MAX_DRAIN_PASSES):
             handled = self.poll_once()
@@ -159,18 +189,24 @@ class Dispatcher:
         raise RuntimeError("queues did not drain: a message loop between functions?")
 
     def fire_due_schedules(self) -> int:
+        """Run every schedule that is due; a run that fails is recorded and the schedule moves to its next time
+        all the same (EventBridge does not replay a failed scheduled invocation every 0.2 s)."""
         fired = 0
         with self.lock:
             now = self._clock.now()
             for timer in self._timers:
                 if timer.next_at <= now:
-                    self._invoke(timer.function, {
-                        "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
-                        "source": "aws.events", "account": ACCOUNT_ID, "time": iso(now), "region": self._region,
-                        "resources": [timer.rule_arn], "detail": {},
-                    })
-                    while timer.next_at <= now:
-                        timer.next_at += timer.every
+                    try:
+                        self._invoke(timer.function, {
+                            "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
+                            "source": "aws.events", "account": ACCOUNT_ID, "time": iso(now),
+                            "region": self._region, "resources": [timer.rule_arn], "detail": {},
+                        })
+                    except Exception as exc:
+                        self.failures.append(f"{timer.function} (schedule): {type(exc).__name__}: {exc}")
+                    finally:
+                        while timer.next_at <= now:
+                            timer.next_at += timer.every
                     fired += 1
         return fired
 
@@ -185,20 +221,87 @@ class Dispatcher:
                     break
                 self._clock.advance(max(upcoming - self._clock.now(), timedelta(0)))
                 self.fire_due_schedules()
-                self.drain()
+                if self._workers:
+                    self.settle()  # the observers run once, at the end
+                else:
+                    self.drain()
             self._clock.advance(max(target - self._clock.now(), timedelta(0)))
             self.drain()
             return self._clock.now()
 
-    def run_forever(self, stop: threading.Event, interval: float = 0.2) -> None:
+    def start(self, stop: threading.Event, *, observe_every: float = 0.5) -> list[threading.Thread]:
+        """A worker thread per queue, one for the schedules and one for the observers, until ``stop`` is set."""
+        for function, url, batch_size in self._sources:
+            name = f"queue-{url.rsplit('/', 1)[-1]}"
+            self._workers.append(threading.Thread(target=self._work, args=(function, url, batch_size, stop),
+                                                  name=name, daemon=True))
+        self._workers.append(threading.Thread(target=self._keep_time, args=(stop,), name="schedules", daemon=True))
+        self._workers.append(threading.Thread(target=self._keep_observing, args=(stop, observe_every),
+                                              name="observers", daemon=True))
+        for worker in self._workers:
+            worker.start()
+        return list(self._workers)
+
+    def _work(self, function: str, url: str, batch_size: int, stop: threading.Event) -> None:
         while not stop.is_set():
             try:
-                self.fire_due_schedules()
-                if self.poll_once() == 0:
-                    stop.wait(interval)
-            except Exception as exc:  # keep the local stack alive; the failure is shown to the user
-                self.failures.append(f"dispatcher: {type(exc).__name__}: {exc}")
-                stop.wait(interval)
+                received = self._sqs.receive_message(
+                    QueueUrl=url, MaxNumberOfMessages=min(batch_size, 10), WaitTimeSeconds=LONG_POLL_SECONDS,
+                    AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
+                if not received:
+                    continue
+                with self._idle:
+                    self._busy += 1
+                    self._batches += 1
+                try:
+                    self._deliver(function, url, received)
+                finally:
+                    with self._idle:
+                        self._busy -= 1
+                        self._idle.notify_all()
+            except Exception as exc:  # the emulation went away, or a delete failed: keep the worker alive
+                if not stop.is_set():
+                    self.failures.append(f"{function} (queue): {type(exc).__name__}: {exc}")
+                    stop.wait(1)
+
+    def _keep_time(self, stop: threading.Event) -> None:
+        while not stop.wait(0.5):
+            self.fire_due_schedules()
+
+    def _keep_observing(self, stop: threading.Event, every: float) -> None:
+        while not stop.wait(every):
+            self.observe()
+
+    def settle(self, timeout: float = SETTLE_TIMEOUT_SECONDS) -> None:
+        """Wait until every queue is empty (visible, in flight and delayed) with no worker handling a batch.
+
+        A queue is only fed by a handler (a worker's, counted in ``_batches``), a schedule (fired by the caller
+        before it settles) or a client of the API; so no batch received while the queues were read, and none
+        being handled after, means nothing is left to do."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._idle:
+                if not self._idle.wait_for(lambda: self._busy == 0, timeout=max(deadline - time.monotonic(), 0)):
+                    raise RuntimeError("queues did not settle: a message loop between functions?")
+                batches = self._batches
+            empty = self._queues_empty()
+            with self._idle:
+                if empty and self._busy == 0 and self._batches == batches:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError("queues did not settle: a message loop between functions?")
+            time.sleep(0.01)
+
+    def _queues_empty(self) -> bool:
+        names = [url.rsplit("/", 1)[-1] for _, url, _ in self._sources]
+        if self.backlog is not None:
+            counts = self.backlog()
+            return not any(counts.get(name, 0) for name in names)
+        for _, url, _ in self._sources:
+            found = self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(_BACKLOG))["Attributes"]
+            if any(int(found.get(name, 0)) for name in _BACKLOG):
+                return False
+        return True
 
 
 def dump(obj: Any) -> str:

@@ -1,5 +1,6 @@
-"""The local stack: moto in server mode, the resources of template.yaml, the API on 127.0.0.1, a dispatcher
-for queues and schedules, an advanceable clock, and an outbox folder holding every mail sent as .eml."""
+"""The local stack: the AWS emulation (moto's server, in a child process), the resources of template.yaml, the
+API on 127.0.0.1, a dispatcher feeding every queue from its own thread and firing the schedules, an advanceable
+clock, and an outbox folder holding every mail sent as .eml."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ import threading
 from dataclasses import dataclass, field
 from email import policy
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from helpdesk.domain.clock import OffsetClock
 from helpdesk.local.dispatcher import Dispatcher
-from helpdesk.local.provision import ACCOUNT_ID, LocalStack, provision
+from helpdesk.local.provision import LocalStack, provision
 from helpdesk.local.template import LOCAL_PARAMETERS, load_sam_template, translate_offline
 
 REGION = "us-east-1"
@@ -45,6 +46,8 @@ class Observed:
 
     events: list[dict[str, Any]] = field(default_factory=list)
     mails: list[Path] = field(default_factory=list)
+    mails_seen: int = 0  # mails SES accepted so far, including any without raw data (not written out)
+    on_mail: list[Any] = field(default_factory=list)  # callbacks (path, message) for each mail written
 
 
 @dataclass
@@ -58,7 +61,7 @@ class LocalRuntime:
     stack: LocalStack
     dispatcher: Dispatcher
     observed: Observed
-    _moto: Any
+    _emulator: Any
     _http: Any
     _stop: threading.Event
     _threads: list[threading.Thread]
@@ -77,7 +80,7 @@ class LocalRuntime:
         self._http.shutdown()
         for thread in self._threads:
             thread.join(timeout=5)
-        self._moto.stop()
+        self._emulator.stop()
 
 
 def _tap(sqs: Any, events: Any, bus: str) -> str:
@@ -98,34 +101,45 @@ def _collect_events(sqs: Any, url: str, observed: Observed) -> None:
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
 
-def _collect_mail(outbox: Path, observed: Observed) -> None:
-    from moto.ses.models import ses_backends
-
-    sent = ses_backends[ACCOUNT_ID][REGION].sent_messages
-    for index in range(len(observed.mails), len(sent)):
-        raw = getattr(sent[index], "raw_data", None)
+def _collect_mail(emulator: Any, outbox: Path, observed: Observed) -> None:
+    for raw in emulator.sent_mail(observed.mails_seen):
+        observed.mails_seen += 1
         if raw is None:
             continue
-        subject = str(email.message_from_string(raw, policy=policy.default).get("Subject") or "mail")
-        slug = re.sub(r"[^A-Za-z0-9]+", "-", subject).strip("-")[:60]
-        path = outbox / f"{index + 1:04d}-{slug}.eml"
+        message = email.message_from_string(raw, policy=policy.default)
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", str(message.get("Subject") or "mail")).strip("-")[:60]
+        path = outbox / f"{observed.mails_seen:04d}-{slug}.eml"
         path.write_text(raw, encoding="utf-8")
         observed.mails.append(path)
+        for callback in observed.on_mail:
+            callback(path, message)
 
 
-def start(*, root: Path, port: int = 8000, outbox: Path, admin_email: str | None = None,
+def start(*, root: Path, port: int = 8000, outbox: Path, log: IO[str], admin_email: str | None = None,
           admin_token: str | None = None, overrides: dict[str, str] | None = None) -> LocalRuntime:
+    """Start everything; the emulation's request log goes to ``log`` (the API's and the functions' logs go to
+    ``sys.stderr``, which the command line points at the same file unless asked to be verbose)."""
+    from helpdesk.local.emulator import Emulator
+
+    emulator = Emulator(free_port(), log, REGION)
+    try:
+        return _start(root, port, outbox, emulator, admin_email, admin_token, overrides)
+    except BaseException:
+        emulator.stop()
+        raise
+
+
+def _start(root: Path, port: int, outbox: Path, emulator: Any, admin_email: str | None, admin_token: str | None,
+           overrides: dict[str, str] | None) -> LocalRuntime:
     import boto3
-    from moto.server import ThreadedMotoServer
+    from botocore.config import Config
 
     from helpdesk import bootstrap
     from helpdesk.local.server import serve
     from helpdesk.services.auth import create_admin
 
-    moto_port = free_port()
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
-    moto.start()
-    endpoint = f"http://127.0.0.1:{moto_port}"
+    emulator.wait_ready()
+    endpoint = emulator.endpoint
     os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
                        "AWS_ENDPOINT_URL": endpoint, "POWERTOOLS_METRICS_DISABLED": "true"})
@@ -138,21 +152,22 @@ def start(*, root: Path, port: int = 8000, outbox: Path, admin_email: str | None
     bootstrap.set_clock(clock)
     bootstrap.reset()
     session = boto3.Session(region_name=REGION)
-    sqs = session.client("sqs", endpoint_url=endpoint)
+    sqs = session.client("sqs", endpoint_url=endpoint,  # a worker per queue long-polls at once
+                         config=Config(max_pool_connections=32))
     tap_url = _tap(sqs, session.client("events", endpoint_url=endpoint), stack.env["EVENT_BUS_NAME"])
     outbox.mkdir(parents=True, exist_ok=True)
     observed = Observed()
     dispatcher = Dispatcher(root, stack, sqs, clock, REGION)
+    dispatcher.backlog = emulator.backlog
     dispatcher.observers.append(lambda: _collect_events(sqs, tap_url, observed))
-    dispatcher.observers.append(lambda: _collect_mail(outbox, observed))
+    dispatcher.observers.append(lambda: _collect_mail(emulator, outbox, observed))
     email = admin_email or os.environ.get("HELPDESK_ADMIN_EMAIL") or "admin@example.com"
     token = admin_token or os.environ.get("HELPDESK_ADMIN_TOKEN") or secrets.token_urlsafe(24)
     create_admin(bootstrap.container(), email, "Admin", token)
     stop = threading.Event()
     http = serve(root, stack, dispatcher, port)
-    threads = [threading.Thread(target=http.serve_forever, name="local-api", daemon=True),
-               threading.Thread(target=dispatcher.run_forever, args=(stop,), name="dispatcher", daemon=True)]
-    for thread in threads:
-        thread.start()
-    return LocalRuntime(root, port, outbox, email, token, clock, stack, dispatcher, observed, moto, http,
+    api = threading.Thread(target=http.serve_forever, name="local-api", daemon=True)
+    api.start()
+    threads = [api, *dispatcher.start(stop)]
+    return LocalRuntime(root, port, outbox, email, token, clock, stack, dispatcher, observed, emulator, http,
                         stop, threads)

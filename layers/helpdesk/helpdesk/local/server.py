@@ -1,15 +1,21 @@
 """The API on 127.0.0.1: API Gateway's proxy events built by Chalice's local gateway, plus the local-only
-``POST /_local/clock/advance`` (absent in deployments: it is not a route of the app)."""
+``POST /_local/clock/advance`` (absent in deployments: it is not a route of the app).
+
+Requests are served from a thread each, so the app's ``current_request`` is kept per thread (as Chalice's own
+local server does): each view sees only its own request, as each Lambda invocation does. The access log goes to
+the ``local-api`` logger (the log file), not the terminal.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
 from chalice.config import Config
-from chalice.local import ChaliceRequestHandler, ThreadedHTTPServer
+from chalice.local import ChaliceRequestHandler, LocalChalice, ThreadedHTTPServer
 
 from helpdesk.local.dispatcher import Dispatcher, load_handler
 from helpdesk.local.provision import LocalStack
@@ -31,6 +37,9 @@ class LocalRequestHandler(ChaliceRequestHandler):
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
+    def log_message(self, format: str, *args: Any) -> None:
+        logging.getLogger("local-api").info("%s %s", self.address_string(), format % args)
+
     def _reply(self, status: int, body: dict[str, Any]) -> None:
         self._send_http_response(status, {"Content-Type": "application/json"}, json.dumps(body))
 
@@ -38,7 +47,7 @@ class LocalRequestHandler(ChaliceRequestHandler):
         _, body = self._parse_payload()
         try:
             minutes = json.loads(body or b"{}").get("minutes")
-        except (json.JSONDecodeError, AttributeError):
+        except (ValueError, AttributeError):  # not JSON, not UTF-8, not an object
             minutes = None
         if not isinstance(minutes, int | float) or isinstance(minutes, bool) or not (
                 0 < minutes <= MAX_ADVANCE_MINUTES):
@@ -52,6 +61,8 @@ class LocalRequestHandler(ChaliceRequestHandler):
 def serve(root: Path, stack: LocalStack, dispatcher: Dispatcher, port: int) -> ThreadedHTTPServer:
     api = next(spec for spec in stack.functions.values() if spec.serves_api)
     app = load_handler(root, api)
+    if not isinstance(app, LocalChalice):
+        app.__class__ = type("ThreadLocalChalice", (LocalChalice, type(app)), {})
     config = Config.create(chalice_stage="local", app_name="helpdesk", lambda_timeout=30,
                            lambda_memory_size=512, function_name=api.logical_id)
     handler = type("BoundLocalRequestHandler", (LocalRequestHandler,), {"dispatcher": dispatcher})
