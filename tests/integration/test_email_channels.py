@@ -93,11 +93,9 @@ def test_the_same_mail_through_ses_and_sendgrid_makes_one_comment(pipeline: Pipe
 
 
 def test_sendgrid_parsed_mode_from_the_shared_corpus(pipeline: Pipeline) -> None:
-    from tests.support import CORPORA
+    from tests.support import corpus as corpus_path
 
-    corpus = CORPORA / "providers" / "sendgrid" / "default_data.txt"
-    if not corpus.exists():
-        pytest.skip(f"provider corpus not found at {corpus} (it lives in ../shared/corpora)")
+    corpus = corpus_path("providers", "sendgrid", "default_data.txt")
     secret = _secret(pipeline)
     body = corpus.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
     response = pipeline.call("POST", "/inbound/sendgrid", body, {
@@ -331,11 +329,9 @@ THREADING_FIXTURES = ["in_reply_to.eml", "references.eml", "multiple_in_reply_to
 
 @pytest.mark.parametrize("name", THREADING_FIXTURES)
 def test_the_chatwoot_threading_fixtures_thread_into_their_ticket(pipeline: Pipeline, name: str) -> None:
-    from tests.support import CORPORA
+    from tests.support import corpus
 
-    fixture = CORPORA / "eml_chatwoot" / name
-    if not fixture.exists():
-        pytest.skip(f"eml corpus not found at {fixture.parent} (it lives in ../shared/corpora)")
+    fixture = corpus("eml_chatwoot", name)
     pipeline.email(make_email(message_id="4e6e35f5a38b4_479f13bb90078178@small-app-01.mail",
                               sender="sony@chatwoot.com", subject="Let's debate these attachments"))
     pipeline.dispatcher.drain()

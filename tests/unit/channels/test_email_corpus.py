@@ -7,17 +7,11 @@ from pathlib import Path
 import pytest
 
 from helpdesk.channels.email.parse import parse_email
-
-
-def _corpus_dir() -> Path:
-    return Path(__file__).resolve().parents[3] / ".." / "shared" / "corpora" / "eml_chatwoot"
+from tests.support import corpus
 
 
 def _corpus() -> Path:
-    folder = _corpus_dir()
-    if not folder.is_dir():
-        pytest.skip(f"eml corpus not found at {folder.resolve()} (it lives in ../shared/corpora)")
-    return folder
+    return corpus("eml_chatwoot")
 
 
 AUTO_REPLIES = {"auto_reply.eml", "auto_reply_with_auto_submitted.eml", "non_utf_encoded_mail.eml"}

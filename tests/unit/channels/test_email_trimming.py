@@ -7,13 +7,10 @@ from pathlib import Path
 import pytest
 
 from helpdesk.channels.email.trimming import trim_reply
+from tests.support import corpus
 
 # 64 of 64 cases pass today; the floor leaves room for a deliberate trade-off, not for silent regressions
 TRIMMING_FLOOR = 62
-
-
-def _corpus_dir() -> Path:
-    return Path(__file__).resolve().parents[3] / ".." / "shared" / "corpora" / "reply_trimming"
 
 
 def _normalise(text: str) -> str:
@@ -33,9 +30,7 @@ def trimming_score(folder: Path) -> tuple[int, int, list[str]]:
 
 @pytest.mark.corpus
 def test_reply_trimming_corpus_score() -> None:
-    folder = _corpus_dir()
-    if not folder.is_dir():
-        pytest.skip(f"reply-trimming corpus not found at {folder.resolve()} (it lives in ../shared/corpora)")
+    folder = corpus("reply_trimming")
     passed, total, failed = trimming_score(folder)
     print(f"reply trimming score: {passed}/{total}; failing: {failed}")
     assert total == 64

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,14 +11,11 @@ import pytest
 from helpdesk.channels.email.parse import parse_email
 from helpdesk.channels.email.providers.postmark import postmark_delivery, verify_postmark
 from helpdesk.domain.errors import InvalidInput, InvalidSignature
-
-CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpora" / "providers" / "postmark"
+from tests.support import corpus
 
 
 def _payload(name: str) -> dict[str, Any]:
-    path = CORPUS / name
-    if not path.is_file():
-        pytest.skip(f"Postmark corpus not found at {path} (it lives in ../shared/corpora)")
+    path = corpus("providers", "postmark", name)
     value = json.loads(path.read_bytes())
     assert isinstance(value, dict)
     return value

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 
 import pytest
 
@@ -12,16 +11,13 @@ from helpdesk.channels.email.parse import parse_email
 from helpdesk.channels.email.providers.formdata import FormValue, encode_form_data
 from helpdesk.channels.email.providers.sendgrid import sendgrid_delivery, verify_sendgrid
 from helpdesk.domain.errors import InvalidInput, InvalidSignature
+from tests.support import corpus
 
-CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpora" / "providers" / "sendgrid"
 CONTENT_TYPE = "multipart/form-data; boundary=xYzZY"
 
 
 def _post(name: str) -> bytes:
-    path = CORPUS / name
-    if not path.is_file():
-        pytest.skip(f"SendGrid corpus not found at {path} (it lives in ../shared/corpora)")
-    return path.read_bytes()
+    return corpus("providers", "sendgrid", name).read_bytes()
 
 
 # file, expected subject, attachments (name, size)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +12,8 @@ import pytest
 from helpdesk.channels.email.parse import parse_email
 from helpdesk.channels.email.providers.ses import notification_from_json, ses_delivery, sns_envelope_message
 from helpdesk.domain.errors import InvalidInput
+from tests.support import corpus
 
-AWS_EVENTS = Path(__file__).resolve().parents[3].parent / "shared" / "corpora" / "aws_events"
 RAW = (
     b"From: Jane Doe <janedoe@example.com>\r\nTo: johndoe@example.com\r\nSubject: Test Subject\r\n"
     b"Message-ID: <0123456789@example.com>\r\nContent-Type: text/plain; charset=UTF-8\r\n"
@@ -23,10 +22,7 @@ RAW = (
 
 
 def _event(name: str) -> dict[str, Any]:
-    path = AWS_EVENTS / name
-    if not path.is_file():
-        pytest.skip(f"AWS event corpus not found at {path} (it lives in ../shared/corpora)")
-    value = json.loads(path.read_text())
+    value = json.loads(corpus("aws_events", name).read_text())
     assert isinstance(value, dict)
     return value
 

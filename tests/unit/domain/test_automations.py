@@ -13,7 +13,7 @@ from helpdesk.domain.business_hours import Schedule
 from helpdesk.domain.clock import iso
 from helpdesk.domain.errors import InvalidRule
 from helpdesk.domain.rule_context import UpdateContext
-from tests.support import CORPORA
+from tests.support import corpus
 
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
 CTX = UpdateContext(update_type="Change", via="automation", actor_role="rule", actor_id=None)
@@ -41,7 +41,7 @@ def ticket(**fields: Any) -> dict[str, Any]:
 
 
 def test_a_valid_automation_round_trips_and_accepts_zendesk_field_names() -> None:
-    sample = json.loads((CORPORA / "zendesk_objects" / "automation.json").read_text())
+    sample = json.loads(corpus("zendesk_objects", "automation.json").read_text())
     sample["conditions"]["all"].append(cond("status", "is", "pending"))
     parsed = Automation.from_api(sample, id=7, now_iso="2026-01-01T00:00:00Z")
     assert parsed.conditions["all"][0] == cond("hours_since_pending", "greater_than", 336)

@@ -18,7 +18,7 @@ from helpdesk.domain.business_hours import (
     is_open,
 )
 from helpdesk.domain.errors import InvalidRule
-from tests.support import CORPORA
+from tests.support import corpus
 
 NEW_YORK = ZoneInfo("America/New_York")
 WEEKDAYS_9_TO_5 = [{"start_time": day * 1440 + 9 * 60, "end_time": day * 1440 + 17 * 60} for day in range(1, 6)]
@@ -96,7 +96,7 @@ def test_weekday_hours_move_with_the_local_clock_across_dst() -> None:
 
 
 def test_the_zendesk_schedule_sample_is_accepted() -> None:
-    sample = json.loads((CORPORA / "zendesk_objects" / "schedule.json").read_text())
+    sample = json.loads(corpus("zendesk_objects", "schedule.json").read_text())
     parsed = Schedule.from_api(sample, id=sample["id"], now_iso="2026-01-01T00:00:00Z")
     chicago = ZoneInfo("America/Chicago")
     assert is_open(parsed, local(chicago, 2026, 11, 23, 9)) and not is_open(parsed, local(chicago, 2026, 11, 22, 12))

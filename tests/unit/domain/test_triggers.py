@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,8 +10,8 @@ import pytest
 from helpdesk.domain.errors import InvalidRule
 from helpdesk.domain.rule_actions import validate_actions
 from helpdesk.domain.triggers import Notification, Trigger, UpdateContext, run_triggers
+from tests.support import corpus
 
-CORPORA = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpora"
 NOW = "2024-05-01T10:00:00Z"
 REQUESTER = {"id": 7, "email": "ana@example.com", "name": "Ana Ruiz", "role": "end-user", "locale": "es"}
 
@@ -312,10 +311,7 @@ def test_automations_may_close() -> None:
 
 @pytest.mark.corpus
 def test_zendesk_sample_trigger() -> None:
-    path = CORPORA / "zendesk_objects" / "trigger.json"
-    if not path.exists():
-        pytest.skip(f"the shared corpora are not checked out next to the repo ({CORPORA.resolve()})")
-    data = json.loads(path.read_text())
+    data = json.loads(corpus("zendesk_objects", "trigger.json").read_text())
     rule = Trigger.from_api(data, id=data["id"], now_iso=NOW)
     assert rule.to_api()["conditions"] == data["conditions"]
     assert (rule.position, rule.active, rule.title) == (2, True, "Notify requester of a new comment")
