@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from helpdesk.entrypoints import report_sweep_failures
 from helpdesk.observability import count, entrypoint, logger, ticket_context
 
 
@@ -19,6 +20,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     for ticket_id in report.closed:
         with ticket_context(ticket_id):
             logger().info("solved ticket closed")
+    report_sweep_failures("automations", report.failures)
     count("AutomationsFired", len(report.fired))
     count("TicketsClosed", len(report.closed))
     count("AutomationTicketsRead", report.items_read)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpdesk.entrypoints import bus_event, sqs_batch
+from helpdesk.entrypoints import bus_event, report_sweep_failures, sqs_batch
 from helpdesk.observability import count, entrypoint, logger, ticket_context
 
 
@@ -24,9 +24,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from helpdesk.bootstrap import container
     from helpdesk.services.surveys import send_due
 
-    sent = send_due(container())
-    for survey in sent:
+    run = send_due(container())
+    for survey in run.sent:
         with ticket_context(survey.ticket_id):
             logger().info("survey sent", extra={"recipient": survey.recipient})
-    count("SurveysSent", len(sent))
-    return {"surveys_sent": [s.ticket_id for s in sent]}
+    report_sweep_failures("survey", run.failures)
+    count("SurveysSent", len(run.sent))
+    return {"surveys_sent": [s.ticket_id for s in run.sent], "failed": [t for t, _ in run.failures.failed],
+            "parked": run.failures.parked}

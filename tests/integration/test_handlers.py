@@ -60,7 +60,8 @@ def test_email_ingest_drops_our_own_mail(pipeline: Pipeline) -> None:
 
 def test_the_sla_handler_takes_the_scheduled_event(pipeline: Pipeline) -> None:
     event = json.loads((EVENTS / "schedule_sla_sweep.json").read_text())
-    assert _handler(pipeline, "SlaEscalationFunction")(event, None) == {"read": 0, "breaches": []}
+    assert _handler(pipeline, "SlaEscalationFunction")(event, None) == {"read": 0, "breaches": [], "failed": [],
+                                                                         "parked": []}
 
 
 def test_csat_survey_reports_a_failed_record_and_processes_the_rest(pipeline: Pipeline) -> None:

@@ -246,6 +246,15 @@ class Container:
         self._connection  # noqa: B018
         return DynamoRuleRemover()
 
+    # [area: sweeps]
+
+    @cached_property
+    def sweep_failures(self) -> Any:  # a helpdesk.ports.SweepFailures
+        from helpdesk.adapters.dynamo.sweeps import DynamoSweepFailures
+
+        self._connection  # noqa: B018 - binds the models to this deployment's tables
+        return DynamoSweepFailures(lambda: _clock.now().timestamp())
+
     @cached_property
     def secrets(self) -> SecretSource:
         from helpdesk.adapters.messaging import SecretsManagerSecret

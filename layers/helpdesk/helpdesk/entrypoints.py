@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from helpdesk.observability import logger, ticket_context
+from helpdesk.observability import count, logger, ticket_context
+
+if TYPE_CHECKING:
+    from helpdesk.services.sweep_items import ItemFailures
 
 
 def _ticket_id(body: Mapping[str, Any]) -> int | None:
@@ -58,3 +61,13 @@ def bus_event(body: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     if not isinstance(detail_type, str) or not isinstance(detail, dict):
         raise ValueError("the message is not an EventBridge event")
     return detail_type, detail
+
+
+def report_sweep_failures(sweep: str, failures: ItemFailures) -> None:
+    """Each ticket a sweep could not handle, logged with its cause; counts for the alarms."""
+    for ticket_id, cause in failures.failed:
+        with ticket_context(ticket_id):
+            logger().error("a ticket failed in the sweep; the others were handled", extra={
+                "sweep": sweep, "cause": cause, "parked": ticket_id in failures.parked})
+    count("SweepItemFailures", len(failures.failed))
+    count("SweepItemsParked", len(failures.parked))

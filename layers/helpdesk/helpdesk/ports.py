@@ -252,7 +252,7 @@ class WebhookTransport(ABC):
     def send(self, method: str, url: str, headers: Mapping[str, str], body: bytes | None,
              timeout: float) -> HttpResult: ...
 # [area: automations]
-from collections.abc import Iterator  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
 from typing import Generic, TypeVar  # noqa: E402
 
 R = TypeVar("R")
@@ -281,9 +281,12 @@ class TicketsByStatus(ABC):
     """Tickets read through the ``by_status`` index (status, time the status was set): automations' candidates."""
 
     @abstractmethod
-    def with_status(self, status: str, set_after: datetime | None = None,
-                    set_before: datetime | None = None) -> Iterator[Ticket]:
-        """Tickets whose status is ``status``, set within (``set_after``, ``set_before``]; each item read once."""
+    def with_status(self, status: str, set_after: datetime | None = None, set_before: datetime | None = None, *,
+                    sweep: str | None = None,
+                    unreadable: Callable[[int, Exception], None] | None = None) -> Iterator[Ticket]:
+        """Tickets whose status is ``status``, set within (``set_after``, ``set_before``]; each item read once.
+        With ``sweep``, tickets parked from that sweep are left out; a stored ticket that cannot be read is
+        passed to ``unreadable`` (and left out) rather than ending the iteration (it raises without one)."""
 # [area: groups-macros]
 from helpdesk.domain.groups import Group, GroupMembership  # noqa: E402
 from helpdesk.domain.macros import Macro  # noqa: E402
@@ -376,3 +379,18 @@ class RuleRemover(ABC):
 
     @abstractmethod
     def remove(self, kind: str, rule_id: int) -> None: ...
+# [area: sweeps]
+
+
+class SweepFailures(ABC):
+    """Failures of single tickets in a scheduled sweep (``sla``, ``survey``, ``automations``, ``close_solved``):
+    counted per sweep and ticket for a day; a ticket that keeps failing is parked, left out of that sweep until
+    it next changes, so one bad record never costs every run."""
+
+    @abstractmethod
+    def record(self, sweep: str, ticket_id: int, cause: str) -> int:
+        """Count one failure (with its cause); how many there were in the last day, this one included."""
+
+    @abstractmethod
+    def park(self, sweep: str, ticket_id: int) -> None:
+        """Leave the ticket out of the sweep until it is next saved."""

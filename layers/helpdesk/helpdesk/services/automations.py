@@ -9,6 +9,9 @@ pending tickets older than 48 hours. Without a status or bounding time condition
 ticket that is not closed (five partitions, O(open tickets)). Tickets found by several reads are evaluated
 once. Each firing costs one consistent read (a fresh copy, re-checked) and one transactional write; requester
 records are read only when a condition needs them. ``RunReport.items_read`` counts index items read.
+
+A ticket that fails (an unreadable record, a failing write) is reported with its cause and the run goes on with
+the next; one that keeps failing is parked from the run until it changes (``services.sweep_items``).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from helpdesk.ports import AlreadyApplied, RuleStore, TicketsByStatus
 from helpdesk.services.business_hours import default_schedule
 from helpdesk.services.common import commit, with_retries
 from helpdesk.services.rule_crud import RuleCrud
+from helpdesk.services.sweep_items import ItemFailures, ItemGuard
 
 MAX_FIRINGS_PER_AUTOMATION = 1000  # per run, as Zendesk; the rest are picked up an hour later
 VIA = "automation"
@@ -46,11 +50,14 @@ class RunReport:
     reloaded: int = 0  # consistent reads of tickets about to change
     fired: list[tuple[int, int]] = field(default_factory=list)  # (automation id, ticket id)
     closed: list[int] = field(default_factory=list)  # tickets closed for having been solved long enough
+    failures: ItemFailures = field(default_factory=ItemFailures)
 
     def to_json(self) -> dict[str, Any]:
         return {"automations": self.automations, "items_read": self.items_read,
                 "tickets_evaluated": self.tickets_evaluated, "reloaded": self.reloaded,
-                "fired": [{"automation_id": a, "ticket_id": t} for a, t in self.fired], "closed": self.closed}
+                "fired": [{"automation_id": a, "ticket_id": t} for a, t in self.fired], "closed": self.closed,
+                "failed": [{"ticket_id": t, "cause": c} for t, c in self.failures.failed],
+                "parked": self.failures.parked}
 
 
 def _store(deps: Container) -> RuleStore[Automation]:
@@ -77,6 +84,7 @@ class _Run:
         self.deps, self.automations, self.schedule = deps, automations, schedule
         self.now = deps.clock.now()
         self.report = RunReport(automations=len(automations))
+        self.guard = ItemGuard(deps, "automations", self.report.failures)
         self.with_requester = rules.needs_requester(automations)
         self._requesters: dict[int, Mapping[str, Any]] = {}
         self._firings: dict[int, int] = {}
@@ -86,7 +94,8 @@ class _Run:
         reads = {read for a in self.automations for read in rules.candidate_reads(a, self.now)}
         found: dict[int, Ticket] = {}
         for read in sorted(reads, key=lambda r: (r.status, iso(r.set_before) or "", iso(r.set_after) or "")):
-            for ticket in index.with_status(read.status, read.set_after, read.set_before):
+            for ticket in index.with_status(read.status, read.set_after, read.set_before, sweep="automations",
+                                            unreadable=self.guard.fail):
                 self.report.items_read += 1
                 found.setdefault(ticket.id, ticket)
         return found
@@ -180,7 +189,7 @@ def run(deps: Container) -> RunReport:
                        for group in a.conditions.values() for c in group)
         job = _Run(deps, active, default_schedule(deps) if business else None)
         for _, ticket in sorted(job.candidates().items()):
-            job.evaluate(ticket)
+            job.guard.run(ticket.id, lambda t=ticket: job.evaluate(t))  # type: ignore[misc]
         report = job.report
     close_solved(deps, report)
     return report
@@ -194,9 +203,12 @@ def close_solved(deps: Container, report: RunReport) -> None:
     now = deps.clock.now()
     cutoff = now - timedelta(days=deps.settings.close_solved_after_days)
     index: TicketsByStatus = deps.tickets_by_status
-    for due in list(index.with_status("solved", None, cutoff)):
+    guard = ItemGuard(deps, "close_solved", report.failures)
+    for due in list(index.with_status("solved", None, cutoff, sweep="close_solved", unreadable=guard.fail)):
         report.items_read += 1
-        if with_retries(lambda t=due.id: _close(deps, t, cutoff, now)):  # type: ignore[misc]
+        closed = guard.run(due.id, lambda t=due.id: with_retries(  # type: ignore[misc]
+            lambda: _close(deps, t, cutoff, now)))
+        if closed:
             report.closed.append(due.id)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +17,7 @@ from helpdesk.domain.errors import Gone
 from helpdesk.domain.events import ticket_event
 from helpdesk.domain.tickets import CLOSE_SOLVED_DAYS, SYSTEM, Actor, NewComment, Ticket, change_ticket
 from helpdesk.services.common import commit, with_retries
+from helpdesk.services.sweep_items import ItemFailures, ItemGuard
 
 SWEEP_LIMIT = 200
 
@@ -44,13 +45,21 @@ class Sent:
     recipient: str
 
 
-def send_due(deps: Container) -> list[Sent]:
-    sent = []
+@dataclass
+class SurveySweep:
+    sent: list[Sent] = field(default_factory=list)
+    failures: ItemFailures = field(default_factory=ItemFailures)
+
+
+def send_due(deps: Container) -> SurveySweep:
+    """Send every survey that is due; a ticket that fails is reported and the others are sent all the same."""
+    run = SurveySweep()
+    guard = ItemGuard(deps, "survey", run.failures)
     for ticket_id in deps.tickets.due_for_survey(deps.clock.now(), SWEEP_LIMIT):
-        result = _send_one(deps, ticket_id)
+        result = guard.run(ticket_id, lambda tid=ticket_id: _send_one(deps, tid))  # type: ignore[misc]
         if result is not None:
-            sent.append(result)
-    return sent
+            run.sent.append(result)
+    return run
 
 
 def survey_url(deps: Container, token: str) -> str:

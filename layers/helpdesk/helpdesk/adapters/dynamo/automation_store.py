@@ -77,8 +77,9 @@ def rule_set_store() -> DynamoRuleStore[RuleSet]:
 
 
 class DynamoTicketsByStatus(TicketsByStatus):
-    def with_status(self, status: str, set_after: datetime | None = None,
-                    set_before: datetime | None = None) -> Iterator[Ticket]:
+    def with_status(self, status: str, set_after: datetime | None = None, set_before: datetime | None = None, *,
+                    sweep: str | None = None,
+                    unreadable: Callable[[int, Exception], None] | None = None) -> Iterator[Ticket]:
         key = TicketModel.status_updated_at
         condition: Any = None
         if set_after is not None and set_before is not None:
@@ -88,4 +89,13 @@ class DynamoTicketsByStatus(TicketsByStatus):
         elif set_after is not None:
             condition = key >= to_epoch(set_after)
         for item in TicketModel.by_status.query(status, condition):
-            yield ticket_from_doc(item.doc, item.version)
+            if sweep is not None and item.parked and sweep in item.parked:
+                continue
+            try:
+                ticket = ticket_from_doc(item.doc, item.version)
+            except Exception as exc:  # a stored document this code cannot read: the caller decides
+                if unreadable is None:
+                    raise
+                unreadable(int(item.id), exc)
+                continue
+            yield ticket

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import (
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    VersionAttribute,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -76,6 +82,7 @@ class TicketModel(Model):
     survey_due_at = NumberAttribute(null=True)
     status_updated_at = NumberAttribute(null=True)
     assignee_key = UnicodeAttribute(null=True)
+    parked = UnicodeSetAttribute(null=True)  # sweeps this ticket kept failing in, until it is next saved
     doc: JSONAttribute = JSONAttribute()
     version = VersionAttribute()
 
