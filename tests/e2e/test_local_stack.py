@@ -18,12 +18,16 @@ def _helpdesk() -> list[str]:
     return [found] if found else [sys.executable, "-m", "helpdesk.cli"]
 
 
-def test_the_demo_shows_the_whole_pipeline(tmp_path: Path) -> None:
+def _demo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env["HELPDESK_ADMIN_TOKEN"] = "e2e-token"
-    result = subprocess.run(
-        [*_helpdesk(), "local", "--demo", "--json", "--port", str(free_port()), "--outbox", str(tmp_path / "out")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [*_helpdesk(), "local", "--demo", *args, "--port", str(free_port()), "--outbox", str(tmp_path / "out"),
+         "--log", str(tmp_path / "local.log")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_the_demo_shows_the_whole_pipeline(tmp_path: Path) -> None:
+    result = _demo(tmp_path, "--json")
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads(result.stdout)
     assert summary["problems"] == []
@@ -35,6 +39,19 @@ def test_the_demo_shows_the_whole_pipeline(tmp_path: Path) -> None:
     mails = sorted((tmp_path / "out").glob("*.eml"))
     assert len(mails) == len(summary["emails_sent"]) >= 3
     assert summary["failures"] == []
+
+
+def test_the_demo_reads_like_a_product(tmp_path: Path) -> None:
+    """Issue 12: a progress line per step and the summary, under 100 lines; every request log in the log file."""
+    result = _demo(tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = (result.stdout + result.stderr).splitlines()
+    assert len(lines) < 100, lines
+    assert [line[:5] for line in lines if line.startswith("[")] == [f"[{i}/8]" for i in range(1, 9)]
+    assert "Tickets" in result.stdout and "SLA breaches:" in result.stdout and "Surveys sent: 1" in result.stdout
+    assert not any("HTTP/1.1" in line for line in lines)  # the request logs went to the log file
+    assert "HTTP/1.1" in (tmp_path / "local.log").read_text()
+    assert str(tmp_path / "local.log") in result.stderr
 
 
 def test_the_clock_endpoint_refuses_bad_input(tmp_path: Path) -> None:
@@ -62,6 +79,12 @@ def test_the_clock_endpoint_refuses_bad_input(tmp_path: Path) -> None:
             except urllib.error.URLError:
                 assert time.monotonic() < deadline
                 time.sleep(0.5)
+        for garbage in (b"\xff\xfe{", b"[" * 20_000, b"null", b'{"minutes": true}'):  # each answered, 400
+            try:
+                urllib.request.urlopen(urllib.request.Request(url, data=garbage, method="POST"))
+                raise AssertionError(f"{garbage[:20]!r} was accepted")
+            except urllib.error.HTTPError as error:
+                assert error.code == 400, garbage[:20]
         ok = urllib.request.urlopen(urllib.request.Request(url, data=b'{"minutes": 2}', method="POST"))
         assert json.loads(ok.read())["advanced_minutes"] == 2
     finally:

@@ -47,7 +47,7 @@ class LocalRequestHandler(ChaliceRequestHandler):
         _, body = self._parse_payload()
         try:
             minutes = json.loads(body or b"{}").get("minutes")
-        except (ValueError, AttributeError):  # not JSON, not UTF-8, not an object
+        except (ValueError, AttributeError, RecursionError):  # not JSON, not UTF-8, not an object, too deep
             minutes = None
         if not isinstance(minutes, int | float) or isinstance(minutes, bool) or not (
                 0 < minutes <= MAX_ADVANCE_MINUTES):
