@@ -15,6 +15,7 @@ from helpdesk.channels.email.compose import (
 )
 from helpdesk.channels.email.message import Address
 from helpdesk.channels.email.parse import parse_email
+from helpdesk.domain.mailboxes import clean_text
 
 DOMAIN = "help.example.com"
 
@@ -110,3 +111,50 @@ def test_plain_compose_has_no_automation_headers() -> None:
     parsed = parse_email(raw)
     assert parsed.kind == "normal"
     assert parsed.date is not None and parsed.date.tzinfo is not None
+
+
+INJECTIONS = ["Eve\r\nBcc: x@evil.example", "Eve\nBcc: x@evil.example", "Eve\rBcc: x@evil.example",
+              "Eve\x00\x0b\x0cBcc: x@evil.example", "Eve\u2028Bcc: x@evil.example", "Eve\x85Bcc: x@evil.example",
+              "Eve\r\n\r\nBody takeover"]
+
+
+def _header_names(raw: bytes) -> list[str]:
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    return [line.split(":", 1)[0].lower() for line in head.split("\r\n") if line and line[0] not in " \t"]
+
+
+@pytest.mark.parametrize("evil", INJECTIONS)
+def test_names_subjects_and_file_names_cannot_add_headers(evil: str) -> None:
+    raw = compose_email(
+        sender=Address(name=evil, address="support@help.example.com"),
+        to=[Address(name=evil, address="eve@example.com")], cc=[Address(name=evil, address="cc@example.com")],
+        subject=f"Re: {evil} [#7]", text="Hello", message_id=make_message_id(7, "x", DOMAIN),
+        attachments=[(f"{evil}.pdf", "application/pdf", b"%PDF")])
+    assert _header_names(raw) == ["from", "to", "cc", "subject", "date", "message-id", "mime-version",
+                                  "content-type"]
+    parsed = parse_email(raw)
+    one_line = clean_text(evil)
+    assert "\n" not in one_line and "\r" not in one_line
+    assert parsed.to == [Address(name=one_line, address="eve@example.com")]
+    assert parsed.subject.startswith("Re: Eve ") and parsed.subject.endswith(" [#7]")
+    assert "\n" not in parsed.subject and "\r" not in parsed.subject
+    assert [a.filename for a in parsed.attachments] == [f"{one_line}.pdf"]
+    assert parsed.text.strip() == "Hello"
+
+
+def test_a_domain_with_non_ascii_labels_is_written_idna_encoded() -> None:
+    raw = compose_email(sender=Address(name="Support", address="support@help.example.com"),
+                        to=[Address(name="Dana", address="dana@bücher.example")], subject="Hi", text="Hi",
+                        message_id=make_message_id(1, "x", DOMAIN))
+    assert raw.isascii()
+    assert b"To: Dana <dana@xn--bcher-kva.example>" in raw
+    assert parse_email(raw).to == [Address(name="Dana", address="dana@xn--bcher-kva.example")]
+
+
+def test_a_local_part_that_needs_smtputf8_is_refused_with_the_reason() -> None:
+    from helpdesk.domain.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="needs SMTPUTF8"):
+        compose_email(sender=Address(name="Support", address="support@help.example.com"),
+                      to=[Address(name="Dana", address="dañ\u0430@customer.example")], subject="Hi", text="Hi",
+                      message_id=make_message_id(1, "x", DOMAIN))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from helpdesk.domain.errors import InvalidRecord
+from helpdesk.domain.mailboxes import NAME_MAX_CHARS, clean_name, clean_text
 
 ROLES = ("end-user", "agent", "admin")
 _ROLE_NAMES = {"end-user": "end-user", "end_user": "end-user", "enduser": "end-user", "agent": "agent",
@@ -100,11 +101,13 @@ def role_name(value: Any) -> str:
 
 
 def _name(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
+    """The name on one line (line breaks and other control characters become spaces)."""
+    text = clean_text(value) if isinstance(value, str) else ""
+    if not text:
         raise InvalidRecord("Name: cannot be blank")
-    if len(value) > 255:
-        raise InvalidRecord("Name: is longer than 255 characters")
-    return value.strip()
+    if len(text) > NAME_MAX_CHARS:
+        raise InvalidRecord(f"Name: is longer than {NAME_MAX_CHARS} characters")
+    return text
 
 
 def _locale(value: Any) -> str:
@@ -137,4 +140,5 @@ def hash_token(token: str) -> str:
 
 
 def display_name(email: str, name: str | None) -> str:
-    return (name or "").strip() or email.split("@", 1)[0]
+    """The name to store for a user met by email: the given name made safe, else the address's local part."""
+    return clean_name(name or "") or clean_name(email.split("@", 1)[0])

@@ -10,6 +10,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from helpdesk.channels.email.message import Address
+from helpdesk.domain.errors import InvalidInput
+from helpdesk.domain.mailboxes import ascii_address, clean_name, clean_text
 
 LOOP_HEADER = "X-Helpdesk-Loop"
 
@@ -56,13 +58,18 @@ def compose_email(
     attachments: Sequence[tuple[str, str, bytes]] = (),
     date: datetime | None = None,
 ) -> bytes:
-    """RFC 5322 bytes for an outbound mail; ``attachments`` are ``(filename, content_type, data)``."""
+    """RFC 5322 bytes for an outbound mail; ``attachments`` are ``(filename, content_type, data)``.
+
+    Whatever the names, subject and file names hold, every one stays on its own header line: control characters
+    (CR, LF, ...) become spaces, so nothing can add a header (``Bcc:``) or make the mail unsendable. Domains are
+    written IDNA-encoded; an address whose local part is not ASCII is refused (InvalidInput), since SES cannot
+    send to it (see helpdesk.domain.mailboxes)."""
     message = EmailMessage(policy=policy.SMTP)
     message["From"] = _header_address(sender)
     message["To"] = [_header_address(a) for a in to]
     if cc:
         message["Cc"] = [_header_address(a) for a in cc]
-    message["Subject"] = " ".join(subject.split())
+    message["Subject"] = clean_text(subject)
     message["Date"] = format_datetime(date or datetime.now(UTC))
     message["Message-ID"] = _bracketed(message_id)
     if in_reply_to:
@@ -81,12 +88,17 @@ def compose_email(
         maintype, _, subtype = content_type.partition("/")
         if not subtype:
             maintype, subtype = "application", "octet-stream"
-        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+        message.add_attachment(data, maintype=maintype, subtype=subtype,
+                               filename=clean_text(filename, 255) or "attachment")
     return message.as_bytes()
 
 
 def _header_address(address: Address) -> headerregistry.Address:
-    return headerregistry.Address(display_name=address.name, addr_spec=address.address)
+    try:
+        local, _, domain = ascii_address(address.address).rpartition("@")
+    except ValueError as error:
+        raise InvalidInput(f"cannot write {address.address!r} into a mail: {error}") from error
+    return headerregistry.Address(display_name=clean_name(address.name), username=local, domain=domain)
 
 
 def _bracketed(message_id: str) -> str:
