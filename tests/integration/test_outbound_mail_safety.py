@@ -98,3 +98,72 @@ def test_a_crlf_name_and_subject_through_the_api_get_replies_without_injection(p
         assert "cc" not in _header_names(raw)
         _assert_not_injected(raw, message, destinations)
     assert pipeline.dispatcher.failures == []
+
+
+DANA = "da\u00f1\u0430@customer.example"  # the second "a" is Cyrillic: a local part only SMTPUTF8 can carry
+
+
+def _solve_and_pass_the_survey_delay(p: Pipeline, ticket_id: int) -> None:
+    p.json("PUT", f"/api/v2/tickets/{ticket_id}.json", json.loads(sample("api_solve.json")))
+    p.dispatcher.drain()
+    p.dispatcher.advance(15)
+
+
+def test_a_requester_whose_address_needs_smtputf8_is_ticketed_and_never_mailed(pipeline: Pipeline) -> None:
+    """SES does not send SMTPUTF8 (see helpdesk.domain.mailboxes): the person who wrote is not lost, the ticket
+    says at once that mail cannot reach them, and no reply, notification or survey fails or retries."""
+    pipeline.stack.functions["CsatSurveyFunction"].env["SURVEY_DELAY_MINUTES"] = "10"
+    _acknowledge(pipeline)
+    pipeline.email(_mail(f"Dana <{DANA}>", "dana-1@customer.example"))
+    pipeline.dispatcher.drain()
+    ticket = _only_ticket(pipeline)
+    assert "requester_unmailable" in ticket["tags"]
+    requester = pipeline.json("GET", f"/api/v2/users/{ticket['requester_id']}.json")["user"]
+    assert requester["email"] == DANA
+    _reply(pipeline, ticket["id"])
+    [reply] = [c for c in pipeline.json("GET", f"/api/v2/tickets/{ticket['id']}/comments.json")["comments"]
+               if "full refund" in c["body"]]
+    delivery = reply["metadata"]["delivery"]
+    assert delivery["status"] == "undeliverable" and "needs SMTPUTF8" in delivery["error"]
+    _solve_and_pass_the_survey_delay(pipeline, ticket["id"])
+    assert _sent() == []
+    assert pipeline.dispatcher.failures == []
+    solved = pipeline.json("GET", f"/api/v2/tickets/{ticket['id']}.json")["ticket"]
+    assert solved["status"] == "solved" and solved["satisfaction_rating"]["score"] == "unoffered"
+    pipeline.dispatcher.advance(15)  # the survey was dropped, not left due to fail again
+    assert pipeline.dispatcher.failures == []
+
+
+def test_a_requester_at_an_internationalised_domain_gets_every_mail(pipeline: Pipeline) -> None:
+    pipeline.stack.functions["CsatSurveyFunction"].env["SURVEY_DELAY_MINUTES"] = "10"
+    _acknowledge(pipeline)
+    pipeline.email(_mail("Dana <dana@bücher.example>", "dana-2@customer.example"))
+    pipeline.dispatcher.drain()
+    ticket = _only_ticket(pipeline)
+    assert "requester_unmailable" not in ticket["tags"]
+    _reply(pipeline, ticket["id"])
+    _solve_and_pass_the_survey_delay(pipeline, ticket["id"])
+    sent = _sent()
+    assert [m["Subject"].split(":")[0] for _, _, m in sent] == ["We received your request", "Re", "How would you rate"
+                                                                " the support you received? [#1]"]
+    for destinations, raw, message in sent:
+        assert destinations == {"dana@xn--bcher-kva.example"}  # SES takes the domain punycoded
+        assert message["To"].addresses[0].addr_spec == "dana@xn--bcher-kva.example" and raw.isascii()
+    assert pipeline.dispatcher.failures == []
+
+
+def test_the_api_takes_internationalised_domains_and_refuses_what_ses_cannot_send_to(pipeline: Pipeline) -> None:
+    created = pipeline.json("POST", "/api/v2/users.json", {"user": {"name": "Dana", "email": "Dana@Bücher.example"}},
+                            expect=201)["user"]
+    assert created["email"] == "dana@bücher.example"
+    for path, body in [
+        ("/api/v2/users.json", {"user": {"name": "Dana", "email": DANA}}),
+        ("/api/v2/tickets.json", {"ticket": {"subject": "Hi", "comment": {"body": "Hi"},
+                                             "requester": {"name": "Dana", "email": DANA}}}),
+        ("/api/v2/recipient_addresses.json", {"recipient_address": {"email": f"support-{DANA}"}}),
+    ]:
+        response = pipeline.call("POST", path, body)
+        assert response.status_code == 422, (path, response.body)
+        assert "needs SMTPUTF8" in json.loads(response.body)["description"]
+    response = pipeline.call("PUT", f"/api/v2/users/{created['id']}.json", {"user": {"email": DANA}})
+    assert response.status_code == 422 and "needs SMTPUTF8" in json.loads(response.body)["description"]

@@ -71,3 +71,15 @@ def test_users_store_names_on_one_line() -> None:
         new_user({"name": "\r\n\x00", "email": "eve@example.com"}, id=1, now_iso="t")
     with pytest.raises(InvalidRecord, match="longer than 255"):
         new_user({"name": "a" * 256, "email": "eve@example.com"}, id=1, now_iso="t")
+
+
+def test_valid_email_takes_what_ses_can_send_to() -> None:
+    from helpdesk.domain.users import valid_email
+
+    assert valid_email(" Dana@Bücher.example ") == "dana@bücher.example"
+    assert valid_email("dana@xn--bcher-kva.example") == "dana@xn--bcher-kva.example"
+    with pytest.raises(InvalidRecord, match="needs SMTPUTF8"):
+        valid_email("da\u00f1\u0430@customer.example")
+    for bad in ("dana", "dana@", "da na@example.com", "dana@bad_label.example", 42, None):
+        with pytest.raises(InvalidRecord, match="not a valid email address"):
+            valid_email(bad)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from helpdesk.domain.errors import InvalidRule
+from helpdesk.domain.mailboxes import unmailable_reason
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class RecipientAddress:
         email = str(data.get("email") or "").strip().lower()
         if "@" not in email or " " in email:
             raise InvalidRule("a recipient address needs a valid email")
+        if (reason := unmailable_reason(email)) is not None:  # replies are sent from it
+            raise InvalidRule(f"a recipient address must be one SES can send from: {reason}")
 
         def optional_id(name: str) -> int | None:
             value = data.get(name)

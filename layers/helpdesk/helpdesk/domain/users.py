@@ -10,7 +10,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from helpdesk.domain.errors import InvalidRecord
-from helpdesk.domain.mailboxes import NAME_MAX_CHARS, clean_name, clean_text
+from helpdesk.domain.mailboxes import (
+    NAME_MAX_CHARS,
+    SMTPUTF8_REASON,
+    ascii_address,
+    clean_name,
+    clean_text,
+    needs_smtputf8,
+)
 
 ROLES = ("end-user", "agent", "admin")
 _ROLE_NAMES = {"end-user": "end-user", "end_user": "end-user", "enduser": "end-user", "agent": "agent",
@@ -88,9 +95,18 @@ def new_user(data: Mapping[str, Any], *, id: int, now_iso: str) -> User:
 
 
 def valid_email(value: Any) -> str:
-    if not isinstance(value, str) or not _EMAIL.match(value.strip()) or len(value.strip()) > 254:
+    """An address we can send to: internationalised domains are taken (SES gets them IDNA-encoded), a local part
+    that needs SMTPUTF8 is refused with the reason (see helpdesk.domain.mailboxes)."""
+    text = value.strip() if isinstance(value, str) else ""
+    if "@" in text and needs_smtputf8(text):
+        raise InvalidRecord(f"Email: {text} cannot be used: it {SMTPUTF8_REASON}")
+    try:
+        wire = ascii_address(text)
+    except ValueError:
+        wire = ""
+    if not _EMAIL.match(wire) or len(wire) > 254:
         raise InvalidRecord(f"Email: {value!r} is not a valid email address")
-    return value.strip().lower()
+    return text.lower()
 
 
 def role_name(value: Any) -> str:

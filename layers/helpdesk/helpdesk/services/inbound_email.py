@@ -20,6 +20,7 @@ from helpdesk.channels.email.providers.delivery import InboundDelivery, spoofed_
 from helpdesk.domain.addresses import RecipientAddress, is_ours, route
 from helpdesk.domain.errors import InvalidInput
 from helpdesk.domain.events import DomainEvent
+from helpdesk.domain.mailboxes import unmailable_reason
 from helpdesk.domain.tickets import Actor, NewComment, change_ticket, open_ticket
 from helpdesk.domain.users import User
 from helpdesk.services.bounces import attach_bounce
@@ -31,6 +32,7 @@ RAW_PREFIX = "inbound/"
 QUARANTINE_PREFIX = "quarantine/"
 ATTACHMENT_PREFIX = "attachments/"
 SUSPICIOUS_TAG = "suspicious"
+UNMAILABLE_TAG = "requester_unmailable"  # the sender's address is one SES cannot send to (domain.mailboxes)
 
 
 @dataclass(frozen=True)
@@ -171,8 +173,11 @@ def _write(deps: Container, inbound: _Inbound) -> Outcome:
         fields["collaborator_ids"] = inbound.cc_ids
         if inbound.address is not None:
             fields.update(group_id=inbound.address.group_id, brand_id=inbound.address.brand_id)
-        if inbound.spoofed:
-            fields["tags"] = [SUSPICIOUS_TAG]
+        tags = [SUSPICIOUS_TAG] if inbound.spoofed else []
+        if unmailable_reason(sender.email) is not None:
+            tags.append(UNMAILABLE_TAG)
+        if tags:
+            fields["tags"] = tags
         organization = organization_of(deps, sender)
         if organization is not None:
             fields["organization_id"] = organization.id

@@ -18,6 +18,7 @@ from helpdesk.channels.email.message import Address
 from helpdesk.domain.addresses import RecipientAddress
 from helpdesk.domain.clock import iso
 from helpdesk.domain.errors import InvalidInput, UserNotFound
+from helpdesk.domain.mailboxes import unmailable_reason
 from helpdesk.domain.tickets import Comment, Ticket
 from helpdesk.domain.users import User
 
@@ -108,6 +109,10 @@ def _reply(deps: Container, detail: Mapping[str, Any]) -> Delivery:
     requester = deps.users.get(ticket.requester_id)
     if requester.bouncing:
         return Delivery(str(detail["event_id"]), requester.email, skipped="the requester's address bounces")
+    if (unmailable := unmailable_reason(requester.email)) is not None:  # known when stored: never retried
+        deps.tickets.set_delivery(ticket.id, comment_id, {"status": "undeliverable", "error": unmailable,
+                                                          "at": iso(deps.clock.now())})
+        return Delivery(str(detail["event_id"]), requester.email, skipped=unmailable)
     text = comment.body
     if deps.settings.quote_history:
         history = _quoted(comments, comment.id)
@@ -152,6 +157,8 @@ def _notification(deps: Container, detail: Mapping[str, Any]) -> Delivery:
         return Delivery(event_id, None, skipped=f"no recipient for {detail.get('recipient')!r}")
     if user.bouncing:
         return Delivery(event_id, user.email, skipped="the address bounces")
+    if (unmailable := unmailable_reason(user.email)) is not None:
+        return Delivery(event_id, user.email, skipped=unmailable)
     if not may_send_automatic(deps, ticket.id, user.email):
         return Delivery(event_id, user.email, skipped="rate limited: too many automatic mails to this recipient")
     subject = str(detail.get("subject") or _subject(ticket))

@@ -15,6 +15,7 @@ from helpdesk.channels.email.message import Address
 from helpdesk.domain.csat import LINK_WINDOW, check_rating, sign_survey_token, verify_survey_token
 from helpdesk.domain.errors import Gone
 from helpdesk.domain.events import ticket_event
+from helpdesk.domain.mailboxes import unmailable_reason
 from helpdesk.domain.tickets import CLOSE_SOLVED_DAYS, SYSTEM, Actor, NewComment, Ticket, change_ticket
 from helpdesk.services.common import commit, with_retries
 from helpdesk.services.sweep_items import ItemFailures, ItemGuard
@@ -92,7 +93,7 @@ def _send_one(deps: Container, ticket_id: int) -> Sent | None:
         deps.tickets.save(ticket)
         return None
     requester = deps.users.get(ticket.requester_id)
-    if requester.bouncing:  # never mail an address that bounces; the survey is dropped, not retried
+    if requester.bouncing or unmailable_reason(requester.email):  # never mailed: dropped, not retried
         sat.survey_due_at = None
         deps.tickets.save(ticket)
         return None
