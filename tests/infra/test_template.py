@@ -566,6 +566,20 @@ def test_no_policy_grants_scopable_actions_on_every_resource(cfn: Template) -> N
         assert set(role["Properties"].get("ManagedPolicyArns", [])) <= ALLOWED_MANAGED_POLICIES, name
 
 
+def test_the_api_may_record_mailgun_tokens_in_the_directory(cfn: Template) -> None:
+    """The Mailgun webhook remembers each token (a conditional PutItem of ``mgtoken#...``, a GetItem on reuse)."""
+    import json
+
+    role = cfn["Resources"]["ApiFunction"]["Properties"]["Role"]["Fn::GetAtt"][0]
+    granted = set()
+    for name, statement in iam_statements(cfn):
+        if name == role and statement.get("Effect") == "Allow" and '"DirectoryTable"' in json.dumps(
+                statement.get("Resource")):
+            actions = statement.get("Action", [])
+            granted |= set(actions if isinstance(actions, list) else [actions])
+    assert {"dynamodb:PutItem", "dynamodb:GetItem"} <= granted
+
+
 def test_wildcard_check_catches_a_broad_grant(cfn: Template) -> None:
     broken = {"Resources": dict(cfn["Resources"])}
     broken["Resources"]["Broad"] = {

@@ -7,6 +7,7 @@ import email
 import hashlib
 import hmac
 import json
+from datetime import timedelta
 from email import policy
 from email.message import EmailMessage
 from typing import Any
@@ -154,6 +155,79 @@ def test_a_forged_or_stale_mailgun_post_gets_401_and_stores_nothing(pipeline: Pi
                              {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"})
     assert response.status_code == 401
     _assert_nothing_stored(pipeline)
+
+
+def _post_mailgun(p: Pipeline, fields: dict[str, str | bytes]) -> Any:
+    return p.call("POST", "/inbound/mailgun/mime", _form(fields),
+                  {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"})
+
+
+def _stored_objects(p: Pipeline) -> int:
+    listed = boto3.client("s3", region_name="us-east-1").list_objects_v2(Bucket=p.stack.env["RAW_MAIL_BUCKET"])
+    return int(listed["KeyCount"])
+
+
+def test_a_captured_mailgun_post_replayed_with_another_body_is_refused(pipeline: Pipeline) -> None:
+    """Mailgun's advice: remember each token for the freshness window and refuse its reuse. 406 tells Mailgun
+    not to retry: a token reused for other content never becomes acceptable."""
+    _set_mailgun_key(pipeline, "key-mailgun-test")
+    now = int(pipeline.clock.now().timestamp())
+    captured = _mailgun_fields("key-mailgun-test", now, sample("email_password_reset.eml"))
+    assert _post_mailgun(pipeline, captured).status_code == 202
+    pipeline.dispatcher.drain()
+    pipeline.clock.advance(timedelta(minutes=4))
+    forged = make_email(message_id="forged@evil.example", sender="ceo@example.com", subject="Wire the money")
+    for changed in ({**captured, "body-mime": forged}, {**captured, "recipient": "billing@example.com"},
+                    {**captured, "X-Mailgun-Sflag": "No"}):
+        response = _post_mailgun(pipeline, changed)
+        assert response.status_code == 406, response.body
+        assert "already used" in json.loads(response.body)["description"]
+    assert _stored_objects(pipeline) == 1 and pipeline.messages("InboundQueue") == []
+    pipeline.dispatcher.drain()
+    [ticket] = _tickets(pipeline)
+    assert ticket["subject"] != "Wire the money"
+
+
+def test_the_same_mailgun_post_twice_is_accepted_twice_and_makes_one_ticket(pipeline: Pipeline) -> None:
+    _set_mailgun_key(pipeline, "key-mailgun-test")
+    fields = _mailgun_fields("key-mailgun-test", int(pipeline.clock.now().timestamp()),
+                             sample("email_password_reset.eml"))
+    assert _post_mailgun(pipeline, fields).status_code == 202
+    pipeline.clock.advance(timedelta(minutes=1))
+    assert _post_mailgun(pipeline, fields).status_code == 202
+    pipeline.dispatcher.drain()
+    [ticket] = _tickets(pipeline)
+    assert len(_comments(pipeline, ticket["id"])) == 1
+
+
+def test_the_token_ledger_forgets_a_token_after_its_window(pipeline: Pipeline) -> None:
+    ledger = pipeline.deps().signed_tokens
+    assert ledger.admit("t" * 50, "first", 600) and ledger.admit("t" * 50, "first", 600)
+    assert not ledger.admit("t" * 50, "second", 600)
+    pipeline.clock.advance(timedelta(minutes=11))  # TTL deletes late: an expired item is overwritten, not obeyed
+    assert ledger.admit("t" * 50, "second", 600) and not ledger.admit("t" * 50, "first", 600)
+
+
+def test_a_mailgun_retry_after_a_failed_enqueue_is_accepted(pipeline: Pipeline,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The token is recorded before the mail is queued; when queueing fails, Mailgun's retry of the same post
+    (same token, same body) must still get in."""
+    from helpdesk.adapters.messaging import SqsInboundQueue
+
+    _set_mailgun_key(pipeline, "key-mailgun-test")
+    fields = _mailgun_fields("key-mailgun-test", int(pipeline.clock.now().timestamp()),
+                             sample("email_password_reset.eml"))
+    real_send = SqsInboundQueue.send
+
+    def unavailable(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("SQS is unavailable")
+
+    monkeypatch.setattr(SqsInboundQueue, "send", unavailable)
+    assert _post_mailgun(pipeline, fields).status_code == 500
+    monkeypatch.setattr(SqsInboundQueue, "send", real_send)
+    assert _post_mailgun(pipeline, fields).status_code == 202
+    pipeline.dispatcher.drain()
+    assert len(_tickets(pipeline)) == 1
 
 
 def test_malformed_provider_bodies_get_400_with_a_reason(pipeline: Pipeline) -> None:

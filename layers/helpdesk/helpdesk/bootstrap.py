@@ -18,6 +18,7 @@ from helpdesk.ports import (
     RawMailStore,
     RuleRepository,
     SecretSource,
+    SignedTokenLedger,
     TicketRepository,
     UploadRegistry,
     UserRepository,
@@ -101,6 +102,13 @@ class Container:
 
         self._connection  # noqa: B018
         return DynamoRateLimiter(_CurrentClock())
+
+    @cached_property
+    def signed_tokens(self) -> SignedTokenLedger:
+        from helpdesk.adapters.delivery import DynamoSignedTokenLedger
+
+        self._connection  # noqa: B018
+        return DynamoSignedTokenLedger(_CurrentClock())
 
     @cached_property
     def uploads(self) -> UploadRegistry:

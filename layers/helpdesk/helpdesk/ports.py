@@ -192,6 +192,16 @@ class DeliveryLog(ABC):
     def mark_sent(self, key: str, provider_id: str) -> None: ...
 
 
+class SignedTokenLedger(ABC):
+    """The one-time tokens of signed provider posts (Mailgun's), each remembered for its freshness window with a
+    digest of the delivery it carried, so a captured post cannot be replayed with other content."""
+
+    @abstractmethod
+    def admit(self, token: str, digest: str, ttl_seconds: int) -> bool:
+        """True for a token not seen in its window, and again for the same digest (the provider's retry of one
+        post); False when the token already came with another digest."""
+
+
 # ---- extension points: each area appends its ports below its own marker ----
 # [area: webhooks]
 from helpdesk.domain.webhooks import Webhook  # noqa: E402

@@ -73,6 +73,7 @@ def test_mime_mode() -> None:
     assert delivery.verdicts == {"spf": "PASS", "spam": "FAIL"}
     assert delivery.quarantine_reason == "spam"
     assert parse_email(delivery.raw).subject == "Printer on fire"
+    assert delivery.signed_token == "a" * 50  # what the api checks for replays
 
 
 def test_parsed_mode() -> None:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Mapping
 from typing import Any
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from helpdesk.adapters.dynamo.models import DirectoryModel
 from helpdesk.domain.clock import Clock, to_epoch
-from helpdesk.ports import DeliveryLog, RateLimiter, UploadRegistry
+from helpdesk.ports import DeliveryLog, RateLimiter, SignedTokenLedger, UploadRegistry
 
 SENT_TTL_SECONDS = 14 * 24 * 3600
 
@@ -65,3 +66,28 @@ class DynamoUploadRegistry(UploadRegistry):
         if not found or (found[0].expires_at or 0) < to_epoch(self._clock.now()):
             return None
         return dict(found[0].doc or {})
+
+
+class DynamoSignedTokenLedger(SignedTokenLedger):
+    """``mgtoken#<token>`` items holding the delivery's digest: written only when absent (or past their window,
+    as TTL deletes late), expiring by TTL."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    def admit(self, token: str, digest: str, ttl_seconds: int) -> bool:
+        now = to_epoch(self._clock.now())
+        item = DirectoryModel(f"mgtoken#{token}", doc={"sha256": digest}, expires_at=now + ttl_seconds)
+        for _ in range(2):  # a second try only when the item expired and vanished between the put and the read
+            try:
+                item.save(condition=DirectoryModel.pk.does_not_exist() | (DirectoryModel.expires_at < now))
+                return True
+            except PutError as exc:
+                if exc.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+            try:
+                seen = DirectoryModel.get(item.pk, consistent_read=True)
+            except DoesNotExist:
+                continue
+            return hmac.compare_digest(str((seen.doc or {}).get("sha256", "")), digest)
+        return False

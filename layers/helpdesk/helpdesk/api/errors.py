@@ -17,6 +17,7 @@ STATUS: list[tuple[type[errors.HelpdeskError], int, str]] = [
     (errors.InvalidSignature, 401, "InvalidSignature"),
     (errors.NotAuthenticated, 401, "Couldn't authenticate you"),
     (errors.Forbidden, 403, "Forbidden"),
+    (errors.ReplayedRequest, 406, "NotAcceptable"),
     (errors.TicketNotFound, 404, "RecordNotFound"),
     (errors.NotFound, 404, "RecordNotFound"),
     (errors.Gone, 410, "Gone"),

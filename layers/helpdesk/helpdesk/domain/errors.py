@@ -35,6 +35,10 @@ class InvalidSignature(NotAuthenticated):
     """A webhook or survey link whose signature does not verify."""
 
 
+class ReplayedRequest(HelpdeskError):
+    """A signed webhook whose one-time token already came with other content (HTTP 406: do not retry)."""
+
+
 class NotFound(HelpdeskError):
     """The thing asked for does not exist (HTTP 404)."""
 

@@ -9,6 +9,7 @@ existing ticket: it opens a new one tagged ``suspicious``. Spam or virus verdict
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,7 @@ from helpdesk.channels.email.message import ParsedEmail
 from helpdesk.channels.email.parse import parse_email
 from helpdesk.channels.email.providers.delivery import InboundDelivery, spoofed_by
 from helpdesk.domain.addresses import RecipientAddress, is_ours, route
-from helpdesk.domain.errors import InvalidInput
+from helpdesk.domain.errors import InvalidInput, ReplayedRequest
 from helpdesk.domain.events import DomainEvent
 from helpdesk.domain.mailboxes import unmailable_reason
 from helpdesk.domain.tickets import Actor, NewComment, change_ticket, open_ticket
@@ -58,9 +59,11 @@ def thread_key(mail: ParsedEmail) -> str:
 
 
 def accept_delivery(deps: Container, delivery: InboundDelivery, *, raw_key: str | None = None) -> Queued:
-    """Store the raw mail (unless the provider already did) and queue it; loops dropped, spam quarantined."""
+    """Store the raw mail (unless the provider already did) and queue it; loops dropped, spam quarantined,
+    a signed post's token reused for other content refused (ReplayedRequest)."""
     if not delivery.raw.strip():
         raise InvalidInput("the message is empty")
+    _refuse_replay(deps, delivery)
     mail = parse_email(delivery.raw)
     sender = mail.from_.address if mail.from_ else ""
     addresses = deps.rules.recipient_addresses()
@@ -77,6 +80,22 @@ def accept_delivery(deps: Container, delivery: InboundDelivery, *, raw_key: str 
     deps.inbound_queue.send(body, group_id=thread_key(mail),
                             dedup_id=hashlib.sha256(mail.message_id.encode()).hexdigest())
     return Queued(mail.message_id, raw_key)
+
+
+def _refuse_replay(deps: Container, delivery: InboundDelivery) -> None:
+    """Mailgun signs timestamp + token and advises refusing a token seen before. A token is remembered for the
+    freshness window either side of its timestamp with a digest of what the delivery carries (the message, its
+    envelope recipients and the provider's verdicts), so Mailgun's retry of the same post still gets in (the
+    Message-ID dedup keeps it to one ticket) while a captured post replayed with other content does not."""
+    if delivery.signed_token is None:
+        return
+    from helpdesk.channels.email.providers.mailgun import FRESHNESS_SECONDS
+
+    carried = [hashlib.sha256(delivery.raw).hexdigest(), sorted(delivery.recipients), sorted(delivery.verdicts.items())]
+    digest = hashlib.sha256(json.dumps(carried).encode()).hexdigest()
+    if not deps.signed_tokens.admit(delivery.signed_token, digest, 2 * FRESHNESS_SECONDS):
+        raise ReplayedRequest(f"this {delivery.provider} token was already used for a different message: "
+                              "refused as a replay")
 
 
 def queue_raw_email(deps: Container, raw: bytes, *, source: str, raw_key: str | None = None) -> Queued:

@@ -25,6 +25,7 @@ class InboundDelivery:
     recipients: list[str]  # envelope recipients when the provider says (lower-cased), else []
     verdicts: dict[str, str]  # keys among VERDICT_KEYS; upper-case values such as PASS, FAIL, GRAY, NONE
     provider_message_id: str | None = None
+    signed_token: str | None = None  # the provider's one-time token of a signed post (Mailgun), checked for replays
 
     @property
     def quarantine_reason(self) -> str | None:

@@ -24,7 +24,11 @@ from helpdesk.domain.errors import InvalidInput, InvalidSignature
 _ATTACHMENT_FIELD_RE = re.compile(r"^attachment-(\d{1,6})$")
 
 
-def verify_mailgun(fields: Mapping[str, str], signing_key: str, now: float, *, max_age_seconds: int = 300) -> None:
+FRESHNESS_SECONDS = 300  # how far a post's signed timestamp may be from our clock, either way
+
+
+def verify_mailgun(fields: Mapping[str, str], signing_key: str, now: float, *,
+                   max_age_seconds: int = FRESHNESS_SECONDS) -> None:
     """HMAC-SHA256(signing key, timestamp + token) must equal ``signature``, and the timestamp must be fresh."""
     if not signing_key:
         raise InvalidSignature("Mailgun signing key is not configured")
@@ -64,6 +68,7 @@ def mailgun_delivery(body: bytes, content_type: str, signing_key: str, now: floa
         raw=raw,
         recipients=lower_addresses((first_text(form, "recipient") or "").split(",")),
         verdicts=verdicts_from_headers([*verdict_headers, *headers]),
+        signed_token=first_text(form, "token"),
     )
 
 
