@@ -61,7 +61,7 @@ def ascii_address(address: str) -> str:
     if not local.isascii():
         raise ValueError(f"{address} {SMTPUTF8_REASON}")
     if not _ASCII_LOCAL.match(local):
-        raise ValueError(f"{address!r} has spaces or control characters before the @, or more than 64")
+        raise ValueError(f"{address!r} has spaces or control characters before the @, or more than 64 characters there")
     return f"{local}@{ascii_domain(domain)}"
 
 
