@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from helpdesk.bootstrap import Container
 from helpdesk.domain import sla
@@ -14,20 +16,61 @@ from helpdesk.ports import AlreadyApplied, VersionConflict
 from helpdesk.services.business_hours import schedules_for_sla
 
 T = TypeVar("T")
-MAX_ATTEMPTS = 5
+
+RETRY_BUDGET_SECONDS = 20.0
+"""How long a use case keeps retrying a write that lost an optimistic-locking race before it answers 409.
+API Gateway ends a REST request after 29 s and the functions are stopped after 30 s (the template's Globals), so
+20 s leaves the last attempt, the publish and the response well inside both, while tens of writers on one ticket
+(each write a read and a transaction, tens of milliseconds) all get their turn many times over."""
+FIRST_BACKOFF_SECONDS = 0.01
+"""The longest wait before the first retry: about one DynamoDB round trip, the time the winner needed."""
+MAX_BACKOFF_SECONDS = 1.0
+"""The longest wait before any retry: long enough to spread tens of writers, short enough that a writer who lost
+many times still retries at least 20 times within the budget and is not left idle once the others are done."""
+_jitter = random.Random()  # spreads retries in time; nothing secret depends on it
 
 
-def with_retries(attempt: Callable[[], T], *, attempts: int = MAX_ATTEMPTS) -> T:
-    """Run attempt(), which reloads what it needs, again when another writer won the race."""
-    for _ in range(attempts - 1):
+class RetryTimer(Protocol):
+    """The clock retries wait on; tests pass one that advances without sleeping."""
+
+    def monotonic(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class WallTimer:
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+def backoff_ceiling(retry: int) -> float:
+    """The longest wait before retry number ``retry`` (1 for the first): doubling from FIRST_BACKOFF_SECONDS up
+    to MAX_BACKOFF_SECONDS. The wait itself is drawn uniformly below it ("full jitter"), so writers who lost the
+    same race do not all come back at the same moment and collide again."""
+    return float(min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2 ** min(retry - 1, 32)))
+
+
+def with_retries(attempt: Callable[[], T], *, what: str = "ticket", budget: float = RETRY_BUDGET_SECONDS,
+                 timer: RetryTimer | None = None, jitter: random.Random | None = None) -> T:
+    """Run attempt(), which reloads what it needs, again when another writer won the race: after a jittered,
+    exponentially growing wait, for as long as the time budget allows; then ConcurrentUpdate (409)."""
+    timer = timer or WallTimer()
+    jitter = jitter or _jitter
+    deadline = timer.monotonic() + budget
+    retry = 0
+    while True:
         try:
             return attempt()
-        except VersionConflict:
-            continue
-    try:
-        return attempt()
-    except VersionConflict as exc:
-        raise ConcurrentUpdate("the ticket kept changing under this update; try again") from exc
+        except VersionConflict as exc:
+            retry += 1
+            wait = jitter.uniform(0, backoff_ceiling(retry))
+            if timer.monotonic() + wait > deadline:
+                raise ConcurrentUpdate(f"the {what} kept changing under this update for {budget:g} s "
+                                       f"({retry} attempts); try again") from exc
+            timer.sleep(wait)
 
 
 def commit(
