@@ -26,7 +26,7 @@ class AlreadyApplied(Exception):
 
 
 class VersionConflict(Exception):
-    """Another writer saved the ticket first (optimistic locking)."""
+    """Another writer saved the ticket (or user) first (optimistic locking)."""
 
 
 @dataclass(frozen=True)
@@ -96,8 +96,10 @@ class UserRepository(ABC):
         """The user with this address, created once even when two writers race."""
 
     @abstractmethod
-    def put(self, user: User) -> None:
-        """Save the user; a changed email moves its address (raises EmailTaken when another user has it)."""
+    def put(self, user: User) -> User:
+        """Save the user as read at ``user.version`` (None: a new user) and return it at its new version; a changed
+        email moves its address (EmailTaken when another user has it). VersionConflict when someone else saved
+        the user since it was read: reload, re-apply and put again."""
 
     @abstractmethod
     def allocate_id(self) -> int:

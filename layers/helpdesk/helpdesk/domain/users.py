@@ -41,6 +41,7 @@ class User:
     active: bool = True
     created_at: str | None = None
     updated_at: str | None = None
+    version: int | None = field(default=None, compare=False)  # optimistic locking; None until first saved
 
     def to_api(self) -> dict[str, Any]:
         return {"id": self.id, "url": f"/api/v2/users/{self.id}.json", "name": self.name, "email": self.email,

@@ -47,7 +47,8 @@ def create_admin(deps: Container, email: str, name: str, token: str) -> User:
     """Create (or re-key) an admin with this API token; the token is stored only as a hash."""
     from dataclasses import replace
 
-    user = deps.users.ensure(email, name, role="admin")
-    user = replace(user, role="admin", api_token_sha256=hash_token(token))
-    deps.users.put(user)
-    return user
+    from helpdesk.services.common import with_retries
+
+    return with_retries(lambda: deps.users.put(replace(
+        deps.users.ensure(email, name, role="admin"), role="admin", api_token_sha256=hash_token(token))),
+        what="user")

@@ -16,11 +16,15 @@ from helpdesk.services.email_threading import ticket_for_ids
 def mark_bouncing(deps: Container, address: str | None) -> bool:
     if not address:
         return False
-    user = deps.users.find_by_email(address)
-    if user is None or user.bouncing:
-        return False
-    deps.users.put(replace(user, bouncing=True))
-    return True
+
+    def attempt() -> bool:
+        user = deps.users.find_by_email(address)
+        if user is None or user.bouncing:
+            return False
+        deps.users.put(replace(user, bouncing=True))
+        return True
+
+    return with_retries(attempt, what="user")
 
 
 def attach_bounce(deps: Container, mail: ParsedEmail, raw_key: str, key: str) -> int | None:

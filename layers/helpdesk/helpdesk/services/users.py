@@ -18,6 +18,7 @@ from helpdesk.domain.errors import EmailTaken, Forbidden, InvalidInput, InvalidR
 from helpdesk.domain.users import ROLES, User, new_user, role_name, valid_email
 from helpdesk.ports import GroupRepository, RuleStore, UserPage
 from helpdesk.services.auth import require_admin
+from helpdesk.services.common import with_retries
 
 
 def _now(deps: Container) -> str:
@@ -55,27 +56,38 @@ def create_user(deps: Container, payload: Mapping[str, Any], caller: User) -> Us
     if deps.users.find_by_email(user.email) is not None:
         raise EmailTaken(f"Email: {user.email} is already being used by another user")
     _check_organization(deps, user)
-    user = replace(user, id=deps.users.allocate_id())
-    deps.users.put(user)
-    return user
+    return deps.users.put(replace(user, id=deps.users.allocate_id()))
 
 
 def update_user(deps: Container, user_id: int, payload: Mapping[str, Any], caller: User) -> User:
-    before = deps.users.get(user_id)
-    after = before.changed_by(_inner(payload), _now(deps))
-    _may_write(caller, before, after)
-    if after.organization_id != before.organization_id:
-        _check_organization(deps, after)
-    deps.users.put(after)
-    return after
+    """Applied to the user as last saved: when another request saved the user in between, it is reloaded and the
+    change applied again, so concurrent changes (``user_fields`` keys above all) never overwrite each other."""
+    data = _inner(payload)
+
+    def attempt() -> User:
+        before = deps.users.get(user_id)
+        after = before.changed_by(data, _now(deps))
+        _may_write(caller, before, after)
+        if after.organization_id != before.organization_id:
+            _check_organization(deps, after)
+        return deps.users.put(after)
+
+    return with_retries(attempt, what="user")
 
 
 def create_or_update_user(deps: Container, payload: Mapping[str, Any], caller: User) -> tuple[User, bool]:
-    """Zendesk's create_or_update: the user with this email is updated, or created (the bool says created)."""
+    """Zendesk's create_or_update: the user with this email is updated, or created (the bool says created). When
+    another request creates the same address first, this one updates the user it created."""
     data = _inner(payload)
-    existing = deps.users.find_by_email(valid_email(data["email"])) if data.get("email") else None
+    email = valid_email(data["email"]) if data.get("email") else None
+    existing = deps.users.find_by_email(email) if email else None
     if existing is None:
-        return create_user(deps, payload, caller), True
+        try:
+            return create_user(deps, payload, caller), True
+        except EmailTaken:
+            existing = deps.users.find_by_email(email) if email else None
+            if existing is None:
+                raise
     return update_user(deps, existing.id, payload, caller), False
 
 
@@ -84,8 +96,8 @@ def deactivate_user(deps: Container, user_id: int, caller: User) -> User:
     require_admin(caller)
     if user_id == caller.id:
         raise Forbidden("you cannot delete yourself")
-    user = replace(deps.users.get(user_id), active=False, updated_at=_now(deps))
-    deps.users.put(user)
+    user = with_retries(lambda: deps.users.put(replace(deps.users.get(user_id), active=False,
+                                                       updated_at=_now(deps))), what="user")
     if user.is_agent:  # a deactivated agent leaves their groups, so assignment never picks them again
         groups: GroupRepository = deps.groups
         for membership in groups.memberships(user_id=user.id):

@@ -127,6 +127,7 @@ class DirectoryModel(Model):
     ticket_id = NumberAttribute(null=True)
     user_id = NumberAttribute(null=True)
     user_role = UnicodeAttribute(null=True)
+    user_version = NumberAttribute(null=True)  # a user# item's optimistic lock (absent on items saved before it)
     users_by_role = UsersByRoleIndex()
     value = NumberAttribute(null=True)
     doc: JSONAttribute = JSONAttribute(null=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
 
@@ -202,7 +203,21 @@ def _list_cursor(after: str) -> dict[str, Any]:
 
 
 def _user_from_doc(doc: Mapping[str, Any]) -> User:
-    return User(**{k: v for k, v in doc.items() if k in User.__dataclass_fields__})
+    return User(**{k: v for k, v in doc.items() if k in User.__dataclass_fields__ and k != "version"})
+
+
+def _user_from_item(item: DirectoryModel) -> User:
+    return replace(_user_from_doc(item.doc or {}), version=int(item.user_version or 0))
+
+
+def _saved_at(version: int | None) -> Any:
+    """The condition that the user# item is still the one read at ``version`` (None: there is none yet; 0: one
+    saved before users had a version)."""
+    if version is None:
+        return DirectoryModel.pk.does_not_exist()
+    if version == 0:
+        return DirectoryModel.pk.exists() & DirectoryModel.user_version.does_not_exist()
+    return DirectoryModel.user_version == version
 
 
 class DynamoUserRepository(UserRepository):
@@ -210,8 +225,8 @@ class DynamoUserRepository(UserRepository):
         self._connection = connection
 
     def get(self, user_id: int) -> User:
-        try:
-            return _user_from_doc(DirectoryModel.get(f"user#{user_id}").doc or {})
+        try:  # consistent: a read-modify-write must start from the last save
+            return _user_from_item(DirectoryModel.get(f"user#{user_id}", consistent_read=True))
         except DoesNotExist as exc:
             raise UserNotFound(f"user {user_id} does not exist") from exc
 
@@ -229,24 +244,29 @@ class DynamoUserRepository(UserRepository):
             return existing
         user = User(id=_next_counter("user"), email=address, name=display_name(address, name), role=role)
         try:
-            self._write(user, new_address=True)
+            return self._write(user, new_address=True)
         except TransactWriteError:
             found = self.find_by_email(address)  # another writer created it first: use theirs
             if found is None:
                 raise
             return found
-        return user
 
-    def put(self, user: User) -> None:
+    def put(self, user: User) -> User:
         try:
-            stored: str | None = _user_from_doc(DirectoryModel.get(f"user#{user.id}", consistent_read=True).doc
-                                                or {}).email
+            stored: User | None = _user_from_item(DirectoryModel.get(f"user#{user.id}", consistent_read=True))
         except DoesNotExist:
             stored = None
+        if (stored.version if stored else None) != user.version:
+            raise VersionConflict(f"user {user.id} was saved by someone else")
+        old_address = stored.email if stored else None
         try:
-            self._write(user, new_address=stored != user.email, old_address=stored)
+            return self._write(user, new_address=old_address != user.email, old_address=old_address)
         except TransactWriteError as exc:
-            if self.find_by_email(user.email) not in (None, user):
+            reasons = list(exc.cancellation_reasons or [])
+            if reasons and _is_condition_failure(reasons[0]):
+                raise VersionConflict(f"user {user.id} was saved by someone else") from exc
+            found = self.find_by_email(user.email)
+            if found is not None and found.id != user.id:
                 raise EmailTaken(f"Email: {user.email} is already being used by another user") from exc
             raise
 
@@ -257,22 +277,26 @@ class DynamoUserRepository(UserRepository):
         found: list[User] = []
         for role in roles:  # each role is one partition of the index, already in id order
             condition = DirectoryModel.user_id > after if after is not None else None
-            found += [_user_from_doc(item.doc or {}) for item in DirectoryModel.users_by_role.query(
+            found += [_user_from_item(item) for item in DirectoryModel.users_by_role.query(
                 role, range_key_condition=condition, limit=limit + 1)]
         found.sort(key=lambda user: user.id)
         page = found[:limit]
         return UserPage(page, page[-1].id if len(found) > limit else None)
 
-    def _write(self, user: User, *, new_address: bool, old_address: str | None = None) -> None:
-        from dataclasses import asdict
-
+    def _write(self, user: User, *, new_address: bool, old_address: str | None = None) -> User:
+        """One transaction: the user# item (only if still at the version read) and the email# pointers."""
+        saved = replace(user, version=(user.version or 0) + 1)
+        doc = asdict(saved)
+        doc.pop("version")
         with TransactWrite(connection=self._connection) as tx:
-            tx.save(DirectoryModel(f"user#{user.id}", user_id=user.id, user_role=user.role, doc=asdict(user)))
+            tx.save(DirectoryModel(f"user#{user.id}", user_id=user.id, user_role=user.role,
+                                   user_version=saved.version, doc=doc), condition=_saved_at(user.version))
             if new_address:
                 tx.save(DirectoryModel(f"email#{user.email}", user_id=user.id),
                         condition=DirectoryModel.pk.does_not_exist())
             if old_address is not None and old_address != user.email:
                 tx.delete(DirectoryModel(f"email#{old_address}"), condition=DirectoryModel.user_id == user.id)
+        return saved
 
 
 class DynamoRuleRepository(RuleRepository):
@@ -284,8 +308,6 @@ class DynamoRuleRepository(RuleRepository):
         return sorted(rules, key=lambda t: (t.position, t.id))
 
     def put_trigger(self, trigger: Trigger) -> None:
-        from dataclasses import asdict
-
         RuleModel("trigger", trigger.id, position=trigger.position, doc=asdict(trigger)).save()
 
     def sla_policies(self) -> list[SlaPolicy]:

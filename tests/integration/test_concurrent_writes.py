@@ -1,0 +1,117 @@
+"""Many writers on one record at once (issue 13, finding 5): nothing they write is lost, nothing is recorded twice,
+and a plain update does not answer 409 under ordinary contention.
+
+The writers are threads calling the use cases in-process against moto (``mock_aws``), as the API function would:
+each one reads, decides and writes with a condition, and the threads interleave freely between those calls, so
+the application-level race is real. moto's in-process backend is not safe for concurrent TransactWriteItems (the
+issue saw moto's server answer 500 with eight threads), so the ``serialised_moto`` fixture lets one AWS call at a
+time *into moto*: one lock around botocore's exchange of one request and its response, where mock_aws answers.
+It never holds the lock across two calls, so no read, decision or conditional write of the application is made
+atomic by the harness.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import pytest
+
+from tests.support import ADMIN_EMAIL, Pipeline
+
+T = TypeVar("T")
+
+
+@pytest.fixture
+def serialised_moto(pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch) -> Pipeline:
+    """One request at a time into in-process moto (see the module docstring); the application's race stays."""
+    from botocore.endpoint import Endpoint
+
+    lock = threading.Lock()
+    exchange = Endpoint._do_get_response  # type: ignore[attr-defined]
+
+    def one_at_a_time(self: Endpoint, *args: Any) -> Any:
+        with lock:
+            return exchange(self, *args)
+
+    monkeypatch.setattr(Endpoint, "_do_get_response", one_at_a_time)
+    return pipeline
+
+
+def _race(count: int, work: Callable[[int], T]) -> list[T | BaseException]:
+    """Run work(0..count-1) on ``count`` threads released together; each result, or the exception it raised."""
+    start = threading.Barrier(count, timeout=60)
+
+    def run(index: int) -> T | BaseException:
+        start.wait()
+        try:
+            return work(index)
+        except BaseException as exc:  # reported by the caller's assertions
+            return exc
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+def _admin(p: Pipeline) -> Any:
+    admin = p.deps().users.find_by_email(ADMIN_EMAIL)
+    assert admin is not None
+    return admin
+
+
+def test_forty_agents_each_adding_a_user_field_keep_all_forty(serialised_moto: Pipeline) -> None:
+    from helpdesk.services.users import update_user
+
+    p = serialised_moto
+    user = p.json("POST", "/api/v2/users.json", {"user": {"name": "Bea", "email": "bea@customer.example"}},
+                  expect=201)["user"]
+    deps, admin = p.deps(), _admin(p)
+    results = _race(40, lambda i: update_user(deps, user["id"], {"user": {"user_fields": {f"k{i}": i}}}, admin))
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    kept = p.json("GET", f"/api/v2/users/{user['id']}.json")["user"]["user_fields"]
+    assert kept == {f"k{i}": i for i in range(40)}
+
+
+def test_concurrent_create_or_update_of_one_new_address_makes_one_user_with_every_field(
+        serialised_moto: Pipeline) -> None:
+    from helpdesk.services.users import create_or_update_user
+
+    p = serialised_moto
+    deps, admin = p.deps(), _admin(p)
+    results = _race(10, lambda i: create_or_update_user(deps, {"user": {
+        "name": "Cy", "email": "cy@customer.example", "user_fields": {f"k{i}": i}}}, admin))
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    outcomes = [r for r in results if not isinstance(r, BaseException)]
+    assert sorted(created for _, created in outcomes) == [False] * 9 + [True]
+    assert len({user.id for user, _ in outcomes}) == 1
+    [found] = p.json("GET", "/api/v2/users/search.json?query=cy@customer.example")["users"]
+    assert found["user_fields"] == {f"k{i}": i for i in range(10)}
+
+
+def test_a_user_saved_before_users_had_versions_is_locked_too(pipeline: Pipeline) -> None:
+    """A user# item written before the version attribute existed reads as version 0; the first save from that
+    read wins and a second save from the same read is a conflict, not an overwrite."""
+    from dataclasses import asdict, replace
+
+    from helpdesk.adapters.dynamo.models import DirectoryModel
+    from helpdesk.domain.users import User
+    from helpdesk.ports import VersionConflict
+
+    users = pipeline.deps().users
+    old = User(id=9001, email="old@customer.example", name="Old", user_fields={"a": 1})
+    doc = asdict(old)
+    doc.pop("version")
+    DirectoryModel("user#9001", user_id=9001, user_role="end-user", doc=doc).save()
+    DirectoryModel("email#old@customer.example", user_id=9001).save()
+    read = users.get(9001)
+    assert read.version == 0
+    saved = users.put(replace(read, user_fields={"a": 1, "b": 2}))
+    assert saved.version == 1
+    with pytest.raises(VersionConflict):
+        users.put(replace(read, user_fields={"a": 1, "c": 3}))
+    assert users.get(9001).user_fields == {"a": 1, "b": 2}
+    moved = users.put(replace(users.get(9001), email="new@customer.example"))
+    assert moved.version == 2 and users.find_by_email("new@customer.example") == moved
+    assert users.find_by_email("old@customer.example") is None
