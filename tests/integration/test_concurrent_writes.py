@@ -12,6 +12,7 @@ atomic by the harness.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -88,6 +89,59 @@ def test_concurrent_create_or_update_of_one_new_address_makes_one_user_with_ever
     assert len({user.id for user, _ in outcomes}) == 1
     [found] = p.json("GET", "/api/v2/users/search.json?query=cy@customer.example")["users"]
     assert found["user_fields"] == {f"k{i}": i for i in range(10)}
+
+
+def _satisfaction_events(p: Pipeline) -> Callable[[], list[dict[str, Any]]]:
+    """Every SatisfactionRated event put on the bus from now on, read from a queue a rule copies them to."""
+    import boto3
+
+    bus = p.stack.env["EVENT_BUS_NAME"]
+    eventbridge = boto3.client("events", region_name="us-east-1")
+    url = p.sqs.create_queue(QueueName="ratings-tap")["QueueUrl"]
+    arn = p.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    eventbridge.put_rule(Name="ratings-tap", EventBusName=bus,
+                         EventPattern=json.dumps({"detail-type": ["SatisfactionRated"]}))
+    eventbridge.put_targets(Rule="ratings-tap", EventBusName=bus, Targets=[{"Id": "tap", "Arn": arn}])
+
+    def read() -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        while batch := p.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+            found += [json.loads(m["Body"]) for m in batch]
+            for message in batch:
+                p.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return found
+
+    return read
+
+
+def test_ten_concurrent_ratings_of_one_link_record_exactly_one(serialised_moto: Pipeline) -> None:
+    """Ten submissions of one survey link at once: one is told "recorded", nine get the used link's 410, the
+    ticket holds one rating (one private note) and one SatisfactionRated event is published."""
+    from helpdesk.domain.errors import Gone
+    from helpdesk.services import surveys
+
+    p = serialised_moto
+    number = p.json("POST", "/api/v2/tickets.json", {"ticket": {
+        "subject": "Refund", "comment": {"body": "Where is my refund?"},
+        "requester": {"name": "Dana", "email": "dana@customer.example"}}}, expect=201)["ticket"]["id"]
+    p.json("PUT", f"/api/v2/tickets/{number}.json", {"ticket": {"status": "solved"}})
+    deps = p.deps()
+    token = surveys.rating_url(deps, number).rsplit("/", 1)[1]
+    rated_events = _satisfaction_events(p)
+    scores = ["good", "bad"] * 5
+    results = _race(10, lambda i: surveys.rate(deps, token, scores[i], f"submission {i}"))
+    winners = [r for r in results if not isinstance(r, BaseException)]
+    losers = [r for r in results if isinstance(r, BaseException)]
+    assert len(winners) == 1
+    assert [type(r) for r in losers] == [Gone] * 9
+    assert {str(r) for r in losers} == {"this survey link was already used"}
+    ticket = p.json("GET", f"/api/v2/tickets/{number}.json")["ticket"]
+    assert ticket["satisfaction_rating"]["score"] == winners[0].satisfaction.score
+    notes = [c for c in p.json("GET", f"/api/v2/tickets/{number}/comments.json")["comments"]
+             if c["body"].startswith("Satisfaction rating:")]
+    assert len(notes) == 1
+    events = rated_events()
+    assert len(events) == 1 and events[0]["detail"]["score"] == winners[0].satisfaction.score
 
 
 def test_a_user_saved_before_users_had_versions_is_locked_too(pipeline: Pipeline) -> None:

@@ -131,6 +131,9 @@ def open_survey(deps: Container, token: str) -> Ticket:
 
 
 def rate(deps: Container, token: str, score: str, comment: str) -> Ticket:
+    """Record the requester's rating. Concurrent submissions of a link make one rating: the write is guarded by
+    the ticket's version only, so a submission that loses the race reloads the ticket, finds it rated and gets the
+    used link's 410 (an idempotency record would have answered it "recorded" from the winner's write)."""
     rating = check_rating(score)
     text = comment.strip()[:2000]
 
@@ -145,7 +148,7 @@ def rate(deps: Container, token: str, score: str, comment: str) -> Ticket:
         update.ticket.satisfaction.comment, update.ticket.satisfaction.rated_at = text, now
         rated = ticket_event("SatisfactionRated", ticket.id, ticket.satisfaction.survey_nonce or "", actor, now,
                              score=rating, comment=text)
-        commit(deps, update, idempotency_key=f"rating#{ticket.id}", extra_events=[rated])
+        commit(deps, update, extra_events=[rated])
         return update.ticket
 
     return with_retries(attempt)
