@@ -21,6 +21,7 @@ STATUS: list[tuple[type[errors.HelpdeskError], int, str]] = [
     (errors.TicketNotFound, 404, "RecordNotFound"),
     (errors.NotFound, 404, "RecordNotFound"),
     (errors.Gone, 410, "Gone"),
+    (errors.UpdateConflict, 409, "UpdateConflict"),
     (errors.ConcurrentUpdate, 409, "Conflict"),
     (errors.InvalidRule, 422, "RecordInvalid"),
     (errors.InvalidRecord, 422, "RecordInvalid"),

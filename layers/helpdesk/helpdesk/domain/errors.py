@@ -59,5 +59,16 @@ class ConcurrentUpdate(HelpdeskError):
     """Optimistic locking lost the race too many times (HTTP 409); the caller may retry."""
 
 
+class UpdateConflict(ConcurrentUpdate):
+    """A safe update (Zendesk's ``safe_update``) of a ticket that changed since the client read it (HTTP 409);
+    never retried: the client asked to hear about it."""
+
+
+class TagsUnchanged(InvalidInput):
+    """An update that only adds tags the ticket has or removes tags it lacks (``additional_tags``,
+    ``remove_tags``). Zendesk answers it with the ticket as it is, and so does the API; anywhere else it is the
+    400 of an update that changes nothing."""
+
+
 class InvalidTransition(InvalidInput):
     """A status change the ticket model forbids (for example leaving closed, or back to new)."""

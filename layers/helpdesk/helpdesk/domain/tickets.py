@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from helpdesk.domain.clock import iso
-from helpdesk.domain.errors import InvalidInput, InvalidTransition
+from helpdesk.domain.errors import InvalidInput, InvalidTransition, TagsUnchanged
 
 STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -19,6 +19,7 @@ EDITABLE_FIELDS = frozenset(
     {"subject", "status", "priority", "type", "tags", "assignee_id", "group_id", "organization_id",
      "brand_id", "custom_fields", "external_id", "collaborator_ids", "satisfaction_score"}
 )
+TAG_EDITS = ("additional_tags", "remove_tags")  # Zendesk's tag changes relative to the tags a ticket has
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,21 @@ def _validated(name: str, value: Any) -> Any:
     return value
 
 
+def _edited_tags(tags: list[str], edits: Mapping[str, Any]) -> list[str]:
+    """``additional_tags`` then ``remove_tags`` (each a list of tags or one space-delimited string) applied to the
+    tags the ticket has when the change is applied, so writers adding tags at once never lose each other's."""
+    def named(name: str) -> list[str]:
+        value = edits.get(name)
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list | None) or not all(isinstance(v, str | int) for v in value or []):
+            raise InvalidInput(f"{name} must be a list of tags or a space-delimited string of them")
+        return normalise_tags(value or [])
+
+    removed = set(named("remove_tags"))
+    return [tag for tag in normalise_tags([*tags, *named("additional_tags")]) if tag not in removed]
+
+
 def _set_field(ticket: Ticket, name: str, value: Any) -> None:
     if name == "satisfaction_score":
         ticket.satisfaction.score = value
@@ -344,10 +360,11 @@ def change_ticket(
     new = replace(ticket, satisfaction=replace(ticket.satisfaction),
                   sla_targets={k: replace(v) for k, v in ticket.sla_targets.items()})
     requested = dict(fields or {})
+    tag_edits = {name: requested.pop(name) for name in TAG_EDITS if name in requested}
     if ticket.status == "closed":
         # closed is terminal; only the satisfaction rating (with its private note) still arrives, for as long
         # as the survey link lives (closed + 28 days)
-        if set(requested) != {"satisfaction_score"} or (comment is not None and comment.public):
+        if set(requested) != {"satisfaction_score"} or tag_edits or (comment is not None and comment.public):
             raise InvalidTransition("a closed ticket cannot be changed; reply to open a follow-up")
     elif "status" not in requested:
         implied = _implied_status(ticket, actor, comment)
@@ -360,9 +377,13 @@ def change_ticket(
         if name == "status":
             _check_status(ticket.status, checked)
         _set_field(new, name, checked)
+    if tag_edits:
+        new.tags = _edited_tags(new.tags, tag_edits)
     after = new.snapshot()
     changes = {k: (before[k], after[k]) for k in after if before[k] != after[k] and k != "updated_at"}
     if not changes and comment is None:
+        if tag_edits:
+            raise TagsUnchanged("the ticket already has these tags (and lacks those to remove)")
         raise InvalidInput("the update changes nothing")
     new.updated_at = now
     _stamp(new, before, actor, comment, now)

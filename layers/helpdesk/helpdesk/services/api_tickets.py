@@ -10,10 +10,13 @@ from typing import Any
 from helpdesk.bootstrap import Container
 from helpdesk.domain.addresses import RecipientAddress
 from helpdesk.domain.clock import iso
-from helpdesk.domain.errors import InvalidInput, InvalidRecord, NotFound, UserNotFound
+from helpdesk.domain.errors import InvalidInput, InvalidRecord, NotFound, TagsUnchanged, UpdateConflict, UserNotFound
+from helpdesk.domain.safe_update import CONFLICT as SAFE_UPDATE_CONFLICT
+from helpdesk.domain.safe_update import check_stamp, requested_stamp
 from helpdesk.domain.sla import SlaPolicy
 from helpdesk.domain.tickets import (
     EDITABLE_FIELDS,
+    TAG_EDITS,
     Actor,
     Audit,
     Comment,
@@ -25,6 +28,7 @@ from helpdesk.domain.tickets import (
 )
 from helpdesk.domain.triggers import Trigger
 from helpdesk.domain.users import User, valid_email
+from helpdesk.ports import VersionConflict
 from helpdesk.services.auth import require_admin
 from helpdesk.services.common import commit, with_retries
 
@@ -187,15 +191,29 @@ def create_ticket(deps: Container, payload: Mapping[str, Any], caller: User) -> 
 
 
 def update_ticket(deps: Container, ticket_id: int, payload: Mapping[str, Any], caller: User) -> Ticket:
+    """Applied to the ticket as last saved, again after a reload when another writer saved it in between (so
+    ``additional_tags`` / ``remove_tags`` never lose a concurrent writer's tags); a safe update (``safe_update``
+    with ``updated_stamp``) is refused with 409 instead, never re-applied."""
     data = _body(payload, "ticket")
-
+    stamp = requested_stamp(data)
     _check_assignee(deps, data)
+    comment = _new_comment(data.get("comment"), caller, deps=deps)
+    fields = {k: v for k, v in data.items() if k in EDITABLE_FIELDS or k in TAG_EDITS}
 
     def attempt() -> Ticket:
         ticket = deps.tickets.get(ticket_id)
-        update = change_ticket(ticket, actor=_actor(caller), via="api", now=deps.clock.now(),
-                               fields=_fields(data), comment=_new_comment(data.get("comment"), caller, deps=deps))
-        commit(deps, update)
+        check_stamp(ticket, stamp)
+        try:
+            update = change_ticket(ticket, actor=_actor(caller), via="api", now=deps.clock.now(), fields=fields,
+                                   comment=comment)
+        except TagsUnchanged:
+            return ticket
+        try:
+            commit(deps, update)
+        except VersionConflict as exc:
+            if stamp is not None:
+                raise UpdateConflict(SAFE_UPDATE_CONFLICT) from exc
+            raise
         return update.ticket
 
     return with_retries(attempt)
