@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -144,6 +145,95 @@ def test_ten_concurrent_ratings_of_one_link_record_exactly_one(serialised_moto: 
     assert len(events) == 1 and events[0]["detail"]["score"] == winners[0].satisfaction.score
 
 
+def _tagging(p: Pipeline) -> tuple[int, Callable[[str], Any]]:
+    """A ticket, and a function adding one tag to it as the API's PUT does (a plain update, no safe_update)."""
+    from helpdesk.services.api_tickets import update_ticket
+
+    number = int(p.json("POST", "/api/v2/tickets.json", {"ticket": {
+        "subject": "Busy", "comment": {"body": "Many hands"}, "tags": ["original"]}}, expect=201)["ticket"]["id"])
+    deps, admin = p.deps(), _admin(p)
+    return number, lambda tag: update_ticket(deps, number, {"ticket": {"additional_tags": [tag]}}, admin)
+
+
+def _tags_and_audits(p: Pipeline, number: int) -> tuple[list[str], int]:
+    tags = p.json("GET", f"/api/v2/tickets/{number}.json")["ticket"]["tags"]
+    return sorted(tags), len(p.json("GET", f"/api/v2/tickets/{number}/audits.json")["audits"])
+
+
+def test_eight_agents_making_ten_updates_each_on_one_ticket_never_get_409(serialised_moto: Pipeline) -> None:
+    """The issue's measurement: eight threads, ten updates each, on one ticket gave up with 409 on 28 of 80.
+    With the backoff and its real budget, all 80 go through and every tag is kept."""
+    p = serialised_moto
+    number, add = _tagging(p)
+    results = _race(8, lambda agent: [add(f"a{agent}u{n}") for n in range(10)])
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    tags, audits = _tags_and_audits(p, number)
+    assert tags == sorted(["original", *(f"a{agent}u{n}" for agent in range(8) for n in range(10))])
+    assert audits == 81
+
+
+def test_a_hundred_agents_each_adding_a_tag_lose_none(serialised_moto: Pipeline,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The acceptance figure of issue 13 in-process: 100 concurrent additional_tags updates on one ticket keep all
+    100 tags and none answers 409. Here the 100 "functions" share one interpreter (one core at a time, on a
+    machine shared with other work), so the CPU of 100 Lambdas is spent one attempt after another: about 10
+    attempts a writer, 40 to 100 s in all here, past the 20 s budget that holds for writers with their own CPU
+    (test_a_hundred_writers_at_production_timing_all_get_through). With the real budget about 70 of the 100 gave
+    up here, so the budget is raised for this test only; the retry schedule is the real one."""
+    from helpdesk.services import common
+
+    monkeypatch.setattr(common, "RETRY_BUDGET_SECONDS", 600.0)
+    p = serialised_moto
+    number, add = _tagging(p)
+    began = time.monotonic()
+    results = _race(100, lambda i: add(f"tag{i}"))
+    elapsed = time.monotonic() - began
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    tags, audits = _tags_and_audits(p, number)
+    assert tags == sorted(["original", *(f"tag{i}" for i in range(100))])
+    assert audits == 101  # the create and one audit per update: none lost, none doubled
+    print(f"100 concurrent additional_tags updates on one ticket, in-process: {elapsed:.1f} s")
+
+
+class VersionedRecord:
+    """One record written with a version check, whose read-to-write window is ``window`` seconds of waiting (a
+    DynamoDB read and transaction), not of CPU: writers on threads behave as functions running in parallel."""
+
+    def __init__(self, window: float) -> None:
+        self.window, self.version = window, 0
+        self.items: list[int] = []
+        self.lock = threading.Lock()
+
+    def add(self, item: int) -> None:
+        from helpdesk.ports import VersionConflict
+
+        with self.lock:
+            read = self.version
+        time.sleep(self.window)
+        with self.lock:
+            if self.version != read:
+                raise VersionConflict("someone else saved first")
+            self.version += 1
+            self.items.append(item)
+
+
+def test_a_hundred_writers_at_production_timing_all_get_through() -> None:
+    """The real retry (schedule, budget, wall clock) with 100 writers released at once on one record whose
+    read-to-write window is 40 ms, as a GetItem and a TransactWriteItems take: none gives up. No AWS here; the
+    writers mostly sleep, so the machine's load hardly matters. Takes about 6 s."""
+    from helpdesk.domain.errors import ConcurrentUpdate
+    from helpdesk.services.common import RETRY_BUDGET_SECONDS, with_retries
+
+    record = VersionedRecord(window=0.04)
+    began = time.monotonic()
+    results = _race(100, lambda i: with_retries(lambda: record.add(i)))
+    elapsed = time.monotonic() - began
+    assert [r for r in results if isinstance(r, ConcurrentUpdate)] == []
+    assert sorted(record.items) == list(range(100))
+    assert elapsed < RETRY_BUDGET_SECONDS
+    print(f"100 writers, 40 ms window: {elapsed:.1f} s")
+
+
 def test_a_user_saved_before_users_had_versions_is_locked_too(pipeline: Pipeline) -> None:
     """A user# item written before the version attribute existed reads as version 0; the first save from that
     read wins and a second save from the same read is a conflict, not an overwrite."""
@@ -169,3 +259,32 @@ def test_a_user_saved_before_users_had_versions_is_locked_too(pipeline: Pipeline
     moved = users.put(replace(users.get(9001), email="new@customer.example"))
     assert moved.version == 2 and users.find_by_email("new@customer.example") == moved
     assert users.find_by_email("old@customer.example") is None
+
+
+def test_an_update_reads_the_sla_policies_once_however_often_it_retries(pipeline: Pipeline,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The policies are read before the retry loop, so each attempt's window between reading the ticket and
+    writing it holds no other read (a shorter window loses fewer races)."""
+    from helpdesk.adapters.dynamo.repositories import DynamoRuleRepository, DynamoTicketRepository
+    from helpdesk.ports import VersionConflict
+
+    p = pipeline
+    number, add = _tagging(p)
+    reads, saves = [], []
+    read_policies, save = DynamoRuleRepository.sla_policies, DynamoTicketRepository.save
+
+    def counted_read(self: DynamoRuleRepository) -> Any:
+        reads.append(1)
+        return read_policies(self)
+
+    def losing_twice(self: DynamoTicketRepository, *args: Any, **kwargs: Any) -> None:
+        saves.append(1)
+        if len(saves) <= 2:
+            raise VersionConflict("someone else saved first")
+        save(self, *args, **kwargs)
+
+    monkeypatch.setattr(DynamoRuleRepository, "sla_policies", counted_read)
+    monkeypatch.setattr(DynamoTicketRepository, "save", losing_twice)
+    add("retried")
+    assert (len(reads), len(saves)) == (1, 3)
+    assert "retried" in _tags_and_audits(p, number)[0]

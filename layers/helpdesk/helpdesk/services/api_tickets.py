@@ -30,7 +30,7 @@ from helpdesk.domain.triggers import Trigger
 from helpdesk.domain.users import User, valid_email
 from helpdesk.ports import VersionConflict
 from helpdesk.services.auth import require_admin
-from helpdesk.services.common import commit, with_retries
+from helpdesk.services.common import commit, read_sla_rules, with_retries
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -199,6 +199,7 @@ def update_ticket(deps: Container, ticket_id: int, payload: Mapping[str, Any], c
     _check_assignee(deps, data)
     comment = _new_comment(data.get("comment"), caller, deps=deps)
     fields = {k: v for k, v in data.items() if k in EDITABLE_FIELDS or k in TAG_EDITS}
+    sla_rules = read_sla_rules(deps)
 
     def attempt() -> Ticket:
         ticket = deps.tickets.get(ticket_id)
@@ -209,7 +210,7 @@ def update_ticket(deps: Container, ticket_id: int, payload: Mapping[str, Any], c
         except TagsUnchanged:
             return ticket
         try:
-            commit(deps, update)
+            commit(deps, update, sla_rules=sla_rules)
         except VersionConflict as exc:
             if stamp is not None:
                 raise UpdateConflict(SAFE_UPDATE_CONFLICT) from exc
