@@ -3,11 +3,13 @@ and a plain update does not answer 409 under ordinary contention.
 
 The writers are threads calling the use cases in-process against moto (``mock_aws``), as the API function would:
 each one reads, decides and writes with a condition, and the threads interleave freely between those calls, so
-the application-level race is real. moto's in-process backend is not safe for concurrent TransactWriteItems (the
-issue saw moto's server answer 500 with eight threads), so the ``serialised_moto`` fixture lets one AWS call at a
-time *into moto*: one lock around botocore's exchange of one request and its response, where mock_aws answers.
-It never holds the lock across two calls, so no read, decision or conditional write of the application is made
-atomic by the harness.
+the application-level race is real. moto's in-process DynamoDB is not safe for concurrent calls: its
+TransactWriteItems deep-copies each table it touches and puts the copy back when the transaction fails, so a
+failing transaction on one thread can undo a write another thread made meanwhile (the issue saw moto's server
+answer 500 with eight threads). DynamoDB makes each call atomic; the ``serialised_moto`` fixture gives moto that
+property by letting one AWS call at a time into it (one lock around botocore's exchange of one request and its
+response, where mock_aws answers). It never holds the lock across two calls, so no read, decision or conditional
+write of the application is made atomic by the harness.
 """
 
 from __future__ import annotations
