@@ -108,3 +108,15 @@ def test_other_errors_are_not_retried() -> None:
     with pytest.raises(ValueError):
         with_retries(attempt, timer=timer)
     assert calls == [1] and timer.sleeps == []
+
+
+def test_the_environment_may_give_a_longer_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The local stack sets RETRY_BUDGET_SECONDS (its emulation is slower than DynamoDB and has no gateway
+    timeout); a value that is not a number leaves the default."""
+    for value, budget in (("45", 45.0), ("soon", RETRY_BUDGET_SECONDS)):
+        monkeypatch.setenv("RETRY_BUDGET_SECONDS", value)
+        timer = VirtualTimer()
+        start = timer.now
+        with pytest.raises(ConcurrentUpdate):
+            with_retries(Losing(timer, times=10**6), timer=timer, jitter=random.Random(5))
+        assert budget - MAX_BACKOFF_SECONDS <= timer.now - start <= budget

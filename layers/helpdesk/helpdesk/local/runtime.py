@@ -142,7 +142,10 @@ def _start(root: Path, port: int, outbox: Path, emulator: Any, admin_email: str 
     endpoint = emulator.endpoint
     os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
-                       "AWS_ENDPOINT_URL": endpoint, "POWERTOOLS_METRICS_DISABLED": "true"})
+                       "AWS_ENDPOINT_URL": endpoint, "POWERTOOLS_METRICS_DISABLED": "true",
+                       # writers that lose an optimistic-locking race retry for up to 20 s in AWS; the emulation,
+                       # one request at a time and an order of magnitude slower, gets proportionally longer
+                       "RETRY_BUDGET_SECONDS": os.environ.get("RETRY_BUDGET_SECONDS", "120")})
     overrides = {**LOCAL_PARAMETERS, **(overrides or {})}
     template = translate_offline(load_sam_template(root / "template.yaml"), overrides, region=REGION)
     stack = provision(template, endpoint_url=endpoint, parameter_overrides=overrides, region=REGION)
@@ -164,6 +167,9 @@ def _start(root: Path, port: int, outbox: Path, emulator: Any, admin_email: str 
     email = admin_email or os.environ.get("HELPDESK_ADMIN_EMAIL") or "admin@example.com"
     token = admin_token or os.environ.get("HELPDESK_ADMIN_TOKEN") or secrets.token_urlsafe(24)
     create_admin(bootstrap.container(), email, "Admin", token)
+    from helpdesk.adapters.dynamo.models import open_connections
+
+    open_connections()  # before any thread uses them
     stop = threading.Event()
     http = serve(root, stack, dispatcher, port)
     api = threading.Thread(target=http.serve_forever, name="local-api", daemon=True)

@@ -58,6 +58,10 @@ class LocalRequestHandler(ChaliceRequestHandler):
         self._reply(200, {"now": now.isoformat(), "advanced_minutes": minutes})
 
 
+class LocalHTTPServer(ThreadedHTTPServer):
+    request_queue_size = 128  # socketserver's default backlog of 5 resets the sixth of many simultaneous clients
+
+
 def serve(root: Path, stack: LocalStack, dispatcher: Dispatcher, port: int) -> ThreadedHTTPServer:
     api = next(spec for spec in stack.functions.values() if spec.serves_api)
     app = load_handler(root, api)
@@ -66,4 +70,4 @@ def serve(root: Path, stack: LocalStack, dispatcher: Dispatcher, port: int) -> T
     config = Config.create(chalice_stage="local", app_name="helpdesk", lambda_timeout=30,
                            lambda_memory_size=512, function_name=api.logical_id)
     handler = type("BoundLocalRequestHandler", (LocalRequestHandler,), {"dispatcher": dispatcher})
-    return ThreadedHTTPServer(("127.0.0.1", port), functools.partial(handler, app_object=app, config=config))
+    return LocalHTTPServer(("127.0.0.1", port), functools.partial(handler, app_object=app, config=config))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -21,7 +22,9 @@ from helpdesk.services.business_hours import schedules_for_sla
 T = TypeVar("T")
 
 RETRY_BUDGET_SECONDS = 20.0
-"""How long a use case keeps retrying a write that lost an optimistic-locking race before it answers 409.
+"""How long a use case keeps retrying a write that lost an optimistic-locking race before it answers 409
+(the environment variable RETRY_BUDGET_SECONDS, read at each call, replaces it: the local stack, whose emulation
+serves one request at a time and has no gateway timeout, gives itself longer).
 API Gateway ends a REST request after 29 s and the functions are stopped after 30 s (the template's Globals), so
 20 s leaves the last attempt, the publish and the response well inside both. Writers on one ticket get through
 about one per read-to-write window (a read and a transaction, some 40 ms): 100 writers released at once are all
@@ -57,6 +60,13 @@ def backoff_ceiling(retry: int) -> float:
     return float(min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2 ** min(retry - 1, 32)))
 
 
+def _budget() -> float:
+    try:
+        return float(os.environ.get("RETRY_BUDGET_SECONDS") or RETRY_BUDGET_SECONDS)
+    except ValueError:
+        return RETRY_BUDGET_SECONDS
+
+
 def with_retries(attempt: Callable[[], T], *, what: str = "ticket", budget: float | None = None,
                  timer: RetryTimer | None = None, jitter: random.Random | None = None) -> T:
     """Run attempt(), which reloads what it needs, again when another writer won the race: after a jittered,
@@ -64,7 +74,7 @@ def with_retries(attempt: Callable[[], T], *, what: str = "ticket", budget: floa
     ConcurrentUpdate (409)."""
     timer = timer or WallTimer()
     jitter = jitter or _jitter
-    budget = RETRY_BUDGET_SECONDS if budget is None else budget
+    budget = _budget() if budget is None else budget
     deadline = timer.monotonic() + budget
     retry = 0
     while True:
