@@ -26,6 +26,7 @@ STATUS: list[tuple[type[errors.HelpdeskError], int, str]] = [
     (errors.InvalidRule, 422, "RecordInvalid"),
     (errors.InvalidRecord, 422, "RecordInvalid"),
     (errors.InvalidTransition, 422, "RecordInvalid"),
+    (errors.ContentTooLarge, 413, "PayloadTooLarge"),
     (errors.InvalidInput, 400, "InvalidInput"),
 ]
 

@@ -72,3 +72,8 @@ class TagsUnchanged(InvalidInput):
 
 class InvalidTransition(InvalidInput):
     """A status change the ticket model forbids (for example leaving closed, or back to new)."""
+
+
+class ContentTooLarge(InvalidInput):
+    """Something to store or send that stays over its size limit even with its texts kept out of line
+    (HTTP 413 / dead letter)."""
