@@ -406,3 +406,17 @@ class SweepFailures(ABC):
     @abstractmethod
     def park(self, sweep: str, ticket_id: int) -> None:
         """Leave the ticket out of the sweep until it is next saved."""
+# [area: bodies]
+
+
+class TextStore(ABC):
+    """Texts too large for a table item or an event, kept out of line (``helpdesk.domain.bodies``)."""
+
+    @abstractmethod
+    def shrink(self, value: Any, ticket_id: int | None, *, budget: int, what: str = "the document") -> Any:
+        """``value`` fitted to ``budget`` bytes; its large texts are stored before this returns (raises
+        ContentTooLarge when it cannot fit)."""
+
+    @abstractmethod
+    def expand(self, value: Any) -> Any:
+        """The whole document a shrunk one stands for (no read when nothing is out of line)."""
