@@ -84,6 +84,8 @@ def valid_key(key: Any) -> bool:
 
 
 def document_size(value: Any) -> int:
+    """Bytes of the JSON as PynamoDB's JSONAttribute stores it: non-ASCII escaped, so a CJK character counts 6
+    bytes (3 in UTF-8). The budgets are checked on this size, the inline threshold on UTF-8."""
     return len(json.dumps(value, default=str).encode())
 
 
