@@ -315,9 +315,48 @@ def test_function_environments(sam: Template) -> None:
     assert env["TicketCreateFunction"] == {"RAW_MAIL_BUCKET"}
     assert env["NotifyFunction"] == {"PUBLIC_API_URL", "RAW_MAIL_BUCKET", "REPLY_QUOTE_HISTORY",
                                      "WEBHOOK_PRIVATE_TARGETS"}
-    assert env["CsatSurveyFunction"] == {"SURVEY_DELAY_MINUTES", "SURVEY_SECRET_ARN", "PUBLIC_API_URL"}
-    assert env["AutomationsFunction"] == {"CLOSE_SOLVED_AFTER_DAYS", "PUBLIC_API_URL", "SURVEY_SECRET_ARN"}
-    assert env["TriggerEvalFunction"] == {"PUBLIC_API_URL", "SURVEY_SECRET_ARN"}
+    assert env["CsatSurveyFunction"] == {"SURVEY_DELAY_MINUTES", "SURVEY_SECRET_ARN", "PUBLIC_API_URL",
+                                         "RAW_MAIL_BUCKET"}
+    assert env["AutomationsFunction"] == {"CLOSE_SOLVED_AFTER_DAYS", "PUBLIC_API_URL", "SURVEY_SECRET_ARN",
+                                          "RAW_MAIL_BUCKET"}
+    assert env["TriggerEvalFunction"] == {"PUBLIC_API_URL", "SURVEY_SECRET_ARN", "RAW_MAIL_BUCKET"}
+    assert env["SlaEscalationFunction"] == {"RAW_MAIL_BUCKET"}
+
+
+def _s3_grants(template: Template, role: str) -> set[tuple[str, str]]:
+    """(action, object resource) pairs of the role's S3 statements on the raw-mail bucket's objects."""
+    import json
+
+    found = set()
+    for name, statement in iam_statements(template):
+        resources = statement.get("Resource", [])
+        for resource in resources if isinstance(resources, list) else [resources]:
+            text = json.dumps(resource)
+            if name != role or statement.get("Effect") != "Allow" or "raw-mail" not in text:
+                continue
+            scope = "bodies" if text.endswith('/bodies/*"') else "all" if '/*"' in text else "bucket"
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            found |= {(action, scope) for action in actions if action.startswith("s3:")}
+    return found
+
+
+def test_functions_that_keep_tickets_can_keep_their_large_texts(cfn: Template) -> None:
+    """A ticket, comment or event text over the inline threshold lives under bodies/ in the raw-mail bucket
+    (helpdesk.domain.bodies): whoever reads tickets reads there, whoever writes tickets or events writes there,
+    and nothing more than that prefix is granted for it."""
+    import json
+
+    for function in FUNCTIONS:
+        role = str(get_att_target(props(cfn, function)["Role"]))
+        on_tickets = [s for n, s in iam_statements(cfn) if n == role and "TicketsTable" in json.dumps(s["Resource"])]
+        grants = _s3_grants(cfn, role)
+        if not on_tickets:
+            assert ("s3:GetObject", "bodies") not in grants, function
+            continue
+        assert grants & {("s3:GetObject", "bodies"), ("s3:GetObject", "all")}, function
+        writes = any("dynamodb:PutItem" in s["Action"] for s in on_tickets)
+        assert not writes or grants & {("s3:PutObject", "bodies"), ("s3:PutObject", "all")}, function
+        assert "RAW_MAIL_BUCKET" in props(cfn, function)["Environment"]["Variables"], function
 
 
 def test_tables_keys_and_indexes(sam: Template) -> None:

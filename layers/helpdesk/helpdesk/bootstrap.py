@@ -19,6 +19,7 @@ from helpdesk.ports import (
     RuleRepository,
     SecretSource,
     SignedTokenLedger,
+    TextStore,
     TicketRepository,
     UploadRegistry,
     UserRepository,
@@ -74,7 +75,7 @@ class Container:
     def tickets(self) -> TicketRepository:
         from helpdesk.adapters.dynamo.repositories import DynamoTicketRepository
 
-        return DynamoTicketRepository(self._connection, lambda: _clock.now().timestamp())
+        return DynamoTicketRepository(self._connection, lambda: _clock.now().timestamp(), self.texts)
 
     @cached_property
     def users(self) -> UserRepository:
@@ -121,7 +122,7 @@ class Container:
     def publisher(self) -> EventPublisher:
         from helpdesk.adapters.messaging import EventBridgePublisher
 
-        return EventBridgePublisher(self._client("events"), self.settings.event_bus_name)
+        return EventBridgePublisher(self._client("events"), self.settings.event_bus_name, self.texts)
 
     @cached_property
     def inbound_queue(self) -> InboundQueue:
@@ -142,6 +143,13 @@ class Container:
 
         bucket = self.settings.require(self.settings.raw_mail_bucket, "RAW_MAIL_BUCKET")
         return S3RawMailStore(self._client("s3"), bucket)
+
+    @cached_property
+    def texts(self) -> TextStore:
+        """Large texts of comments, tickets and events, in the raw-mail bucket under ``bodies/``."""
+        from helpdesk.adapters.texts import ObjectStoreTexts
+
+        return ObjectStoreTexts(lambda: self.raw_store)
 
     @cached_property
     def inbound_credentials(self) -> Any:
@@ -214,7 +222,7 @@ class Container:
         from helpdesk.adapters.dynamo.automation_store import DynamoTicketsByStatus
 
         self._connection  # noqa: B018
-        return DynamoTicketsByStatus()
+        return DynamoTicketsByStatus(self.texts)
 
     # [area: groups-macros]
 

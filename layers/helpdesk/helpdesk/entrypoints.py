@@ -55,11 +55,18 @@ def sqs_batch(event: dict[str, Any], context: Any, handle: Callable[[dict[str, A
 
 
 def bus_event(body: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The (detail-type, detail) of an EventBridge event delivered through SQS."""
+    """The (detail-type, detail) of an EventBridge event delivered through SQS, whole: texts the publisher kept
+    out of line (``helpdesk.domain.bodies``) are read back, so every consumer sees what was published."""
     detail_type = body.get("detail-type")
     detail = body.get("detail")
     if not isinstance(detail_type, str) or not isinstance(detail, dict):
         raise ValueError("the message is not an EventBridge event")
+    from helpdesk.domain.bodies import is_shrunk
+
+    if is_shrunk(detail):
+        from helpdesk.bootstrap import container
+
+        detail = dict(container().texts.expand(detail))
     return detail_type, detail
 
 

@@ -6,10 +6,11 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from helpdesk.domain.bodies import EVENT_BUDGET
 from helpdesk.domain.errors import HelpdeskError, InvalidInput
 from helpdesk.domain.events import SOURCE, DomainEvent
 from helpdesk.domain.mailboxes import ascii_address
-from helpdesk.ports import EventPublisher, InboundQueue, Mailer, RawMailStore, SecretSource
+from helpdesk.ports import EventPublisher, InboundQueue, Mailer, RawMailStore, SecretSource, TextStore
 
 PUT_EVENTS_CHUNK = 10
 
@@ -19,14 +20,19 @@ class PublishFailed(HelpdeskError):
 
 
 class EventBridgePublisher(EventPublisher):
-    def __init__(self, events_client: Any, bus_name: str) -> None:
+    """Each event's large texts go out of line (helpdesk.domain.bodies): an entry stays under EventBridge's
+    256 KB; consumers expand the detail (helpdesk.entrypoints.bus_event)."""
+
+    def __init__(self, events_client: Any, bus_name: str, texts: TextStore) -> None:
         self._client = events_client
         self._bus = bus_name
+        self._texts = texts
 
     def publish(self, events: Sequence[DomainEvent]) -> None:
         entries = [
-            {"Source": SOURCE, "DetailType": e.detail_type, "Detail": json.dumps(e.detail, default=str),
-             "EventBusName": self._bus}
+            {"Source": SOURCE, "DetailType": e.detail_type, "EventBusName": self._bus,
+             "Detail": json.dumps(self._texts.shrink(e.detail, e.ticket_id, budget=EVENT_BUDGET,
+                                                     what=f"event {e.event_id}"), default=str)}
             for e in events
         ]
         for start in range(0, len(entries), PUT_EVENTS_CHUNK):

@@ -19,7 +19,7 @@ from helpdesk.domain.errors import NotFound
 from helpdesk.domain.organizations import Organization
 from helpdesk.domain.rule_sets import RuleSet
 from helpdesk.domain.tickets import Ticket
-from helpdesk.ports import RuleStore, TicketsByStatus
+from helpdesk.ports import RuleStore, TextStore, TicketsByStatus
 
 
 class _Stored(Protocol):
@@ -77,6 +77,9 @@ def rule_set_store() -> DynamoRuleStore[RuleSet]:
 
 
 class DynamoTicketsByStatus(TicketsByStatus):
+    def __init__(self, texts: TextStore) -> None:
+        self._texts = texts
+
     def with_status(self, status: str, set_after: datetime | None = None, set_before: datetime | None = None, *,
                     sweep: str | None = None,
                     unreadable: Callable[[int, Exception], None] | None = None) -> Iterator[Ticket]:
@@ -92,7 +95,7 @@ class DynamoTicketsByStatus(TicketsByStatus):
             if sweep is not None and item.parked and sweep in item.parked:
                 continue
             try:
-                ticket = ticket_from_doc(item.doc, item.version)
+                ticket = ticket_from_doc(self._texts.expand(item.doc), item.version)
             except Exception as exc:  # a stored document this code cannot read: the caller decides
                 if unreadable is None:
                     raise

@@ -31,6 +31,7 @@ from helpdesk.adapters.dynamo.models import (
 )
 from helpdesk.domain import sla
 from helpdesk.domain.addresses import RecipientAddress
+from helpdesk.domain.bodies import EVENT_BUDGET, ITEM_BUDGET
 from helpdesk.domain.clock import to_epoch
 from helpdesk.domain.errors import EmailTaken, InvalidInput, TicketNotFound, UserNotFound
 from helpdesk.domain.events import DomainEvent
@@ -42,6 +43,7 @@ from helpdesk.ports import (
     AlreadyApplied,
     Page,
     RuleRepository,
+    TextStore,
     TicketRepository,
     UserPage,
     UserRepository,
@@ -57,10 +59,11 @@ def _next_counter(name: str) -> int:
     return int(item.value or 0)
 
 
-def _ticket_item(ticket: Ticket) -> TicketModel:
+def _ticket_item(ticket: Ticket, texts: TextStore) -> TicketModel:
     item = TicketModel(ticket.id, status=ticket.status, updated_at=to_epoch(ticket.updated_at),
                        status_updated_at=to_epoch(ticket.status_updated_at or ticket.created_at),
-                       doc=ticket_to_doc(ticket))
+                       doc=texts.shrink(ticket_to_doc(ticket), ticket.id, budget=ITEM_BUDGET,
+                                        what=f"ticket {ticket.id}"))
     if ticket.version is not None:
         item.version = ticket.version
     due = sla.next_due(ticket)
@@ -79,9 +82,14 @@ def _is_condition_failure(reason: Any) -> bool:
 
 
 class DynamoTicketRepository(TicketRepository):
-    def __init__(self, connection: Connection, clock_epoch: Any) -> None:
+    """Every document is shrunk before it is written and expanded when it is read (helpdesk.domain.bodies):
+    eagerly, because the domain works on plain strings and the callers (the API, notifications, rules) use the
+    text they read; a read costs an object GET only for a text that is large, never for the others."""
+
+    def __init__(self, connection: Connection, clock_epoch: Any, texts: TextStore) -> None:
         self._connection = connection
         self._epoch = clock_epoch
+        self._texts = texts
 
     def allocate_id(self) -> int:
         return _next_counter("ticket")
@@ -91,24 +99,28 @@ class DynamoTicketRepository(TicketRepository):
             item = TicketModel.get(ticket_id, consistent_read=True)
         except DoesNotExist as exc:
             raise TicketNotFound(f"ticket {ticket_id} does not exist") from exc
-        return ticket_from_doc(item.doc, item.version)
+        return ticket_from_doc(self._texts.expand(item.doc), item.version)
 
     def save(
         self, ticket: Ticket, *, comment: Comment | None = None, audit: Audit | None = None,
         events: Sequence[DomainEvent] = (), idempotency_key: str | None = None,
         message_ids: Sequence[str] = (), created: bool = False,
     ) -> None:
-        item = _ticket_item(ticket)
+        item = _ticket_item(ticket, self._texts)
+        self._fit_bus(events)
+        operation = (self._operation(idempotency_key, ticket.id, events) if idempotency_key is not None
+                     else None)
+        comment_doc = self._activity(ticket.id, comment_to_doc(comment), "a comment") if comment else None
+        audit_doc = self._activity(ticket.id, audit_to_doc(audit), "an audit") if audit else None
         try:
             with TransactWrite(connection=self._connection) as tx:
-                if idempotency_key is not None:
-                    tx.save(self._operation(idempotency_key, ticket.id, events),
-                            condition=DirectoryModel.pk.does_not_exist())
+                if operation is not None:
+                    tx.save(operation, condition=DirectoryModel.pk.does_not_exist())
                 tx.save(item, condition=TicketModel.id.does_not_exist() if created else None)
                 if comment is not None:
-                    tx.save(ActivityModel(ticket.id, f"c#{comment.id:08d}", doc=comment_to_doc(comment)))
+                    tx.save(ActivityModel(ticket.id, f"c#{comment.id:08d}", doc=comment_doc))
                 if audit is not None:
-                    tx.save(ActivityModel(ticket.id, f"a#{audit.id:08d}", doc=audit_to_doc(audit)))
+                    tx.save(ActivityModel(ticket.id, f"a#{audit.id:08d}", doc=audit_doc))
                 for message_id in message_ids:
                     if f"msg#{message_id}" != idempotency_key:
                         tx.save(DirectoryModel(f"msg#{message_id}", ticket_id=ticket.id))
@@ -121,11 +133,22 @@ class DynamoTicketRepository(TicketRepository):
             raise
         ticket.version = item.version
 
+    def _activity(self, ticket_id: int, doc: dict[str, Any], what: str) -> Any:
+        return self._texts.shrink(doc, ticket_id, budget=ITEM_BUDGET, what=f"{what} of ticket {ticket_id}")
+
+    def _fit_bus(self, events: Sequence[DomainEvent]) -> None:
+        """Refuse the write now if an event it would publish cannot fit the bus, even shrunk (the publisher
+        shrinks each event the same way; its large texts are stored here already)."""
+        for event in events:
+            self._texts.shrink(event.detail, event.ticket_id, budget=EVENT_BUDGET, what=f"event {event.event_id}")
+
     def _operation(self, key: str, ticket_id: int | None, events: Sequence[DomainEvent]) -> DirectoryModel:
-        return DirectoryModel(key, ticket_id=ticket_id, doc={"events": [e.to_json() for e in events]},
-                              expires_at=int(self._epoch()) + OPERATION_TTL_SECONDS)
+        doc = self._texts.shrink({"events": [e.to_json() for e in events]}, ticket_id, budget=ITEM_BUDGET,
+                                 what=f"the events of {key}")
+        return DirectoryModel(key, ticket_id=ticket_id, doc=doc, expires_at=int(self._epoch()) + OPERATION_TTL_SECONDS)
 
     def record_operation(self, key: str, events: Sequence[DomainEvent]) -> None:
+        self._fit_bus(events)
         try:
             self._operation(key, None, events).save(condition=DirectoryModel.pk.does_not_exist())
         except PutError as exc:
@@ -138,15 +161,15 @@ class DynamoTicketRepository(TicketRepository):
             item = DirectoryModel.get(key, consistent_read=True)
         except DoesNotExist:
             return None
-        doc = item.doc or {}
+        doc = self._texts.expand(item.doc or {})
         return [DomainEvent.from_json(e) for e in doc.get("events", [])]
 
     def comments(self, ticket_id: int) -> list[Comment]:
-        return [comment_from_doc(item.doc) for item in
+        return [comment_from_doc(self._texts.expand(item.doc)) for item in
                 ActivityModel.query(ticket_id, ActivityModel.sk.startswith("c#"))]
 
     def audits(self, ticket_id: int) -> list[Audit]:
-        return [audit_from_doc(item.doc) for item in
+        return [audit_from_doc(self._texts.expand(item.doc)) for item in
                 ActivityModel.query(ticket_id, ActivityModel.sk.startswith("a#"))]
 
     def set_delivery(self, ticket_id: int, comment_id: int, delivery: Mapping[str, Any]) -> None:
@@ -171,7 +194,7 @@ class DynamoTicketRepository(TicketRepository):
         start = _list_cursor(after) if after else None
         result = TicketModel.by_updated.query(LIST_BUCKET, scan_index_forward=False, limit=limit,
                                               last_evaluated_key=start)
-        tickets = [ticket_from_doc(item.doc, item.version) for item in result]
+        tickets = [ticket_from_doc(self._texts.expand(item.doc), item.version) for item in result]
         last = result.last_evaluated_key
         return Page(tickets, json.dumps(last) if last else None)
 
