@@ -266,3 +266,15 @@ def test_listing_comments_reads_only_the_large_texts(pipeline: Pipeline) -> None
     pipeline.json("PUT", f"/api/v2/tickets/{created['id']}.json", {"ticket": {"comment": large}})
     reads, found = listing()
     assert (reads, len(found), found[-1]) == (1, 101, large)
+
+
+def test_what_cannot_fit_even_shrunk_is_refused_with_its_reason(pipeline: Pipeline) -> None:
+    created = pipeline.json("POST", "/api/v2/tickets.json", {"ticket": {"comment": {"body": "hello"}}},
+                            expect=201)["ticket"]
+    path = f"/api/v2/tickets/{created['id']}.json"
+    too_many = pipeline.call("PUT", path, {"ticket": {"tags": [f"t{i:05d}{'x' * 75}" for i in range(5000)]}})
+    assert too_many.status_code == 413, too_many.body
+    assert "too large" in json.loads(too_many.body)["description"]
+    forged = pipeline.call("PUT", path, {"ticket": {"custom_fields": {"_offloaded": {"subject": "inbound/x"}}}})
+    assert forged.status_code == 400 and "reserved" in json.loads(forged.body)["description"]
+    assert pipeline.json("GET", path)["ticket"]["tags"] == []  # nothing of either was written

@@ -18,7 +18,7 @@ from helpdesk.domain.bodies import (
     shrink,
     text_key,
 )
-from helpdesk.domain.errors import ContentTooLarge
+from helpdesk.domain.errors import ContentTooLarge, InvalidInput
 
 
 def _reader(texts: dict[str, str]) -> tuple[list[str], Callable[[str], str]]:
@@ -86,7 +86,7 @@ def test_a_document_that_cannot_fit_is_refused() -> None:
 
 
 def test_a_forged_reference_is_refused() -> None:
-    with pytest.raises(ContentTooLarge, match="reserved"):
+    with pytest.raises(InvalidInput, match="reserved"):
         shrink({"custom_fields": {OFFLOADED: {"subject": "inbound/api/x.eml"}}}, 1, budget=ITEM_BUDGET)
     reads, text_of = _reader({"inbound/api/x.eml": "someone else's mail"})
     with pytest.raises(ValueError, match="not a stored text"):

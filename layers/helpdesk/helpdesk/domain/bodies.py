@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from helpdesk.domain.errors import ContentTooLarge
+from helpdesk.domain.errors import ContentTooLarge, InvalidInput
 
 INLINE_TEXT_BYTES = 32 * 1024
 """A text field of up to this many UTF-8 bytes stays in its document.
@@ -126,7 +126,7 @@ def _rewrite(value: Any, ticket_id: int | None, at_least: int, texts: dict[str, 
 def _check_unmarked(value: Any) -> None:
     if isinstance(value, Mapping):
         if OFFLOADED in value:
-            raise ContentTooLarge(f"{OFFLOADED!r} is a reserved name")
+            raise InvalidInput(f"{OFFLOADED!r} is a reserved name")
         for item in value.values():
             _check_unmarked(item)
     elif isinstance(value, list | tuple):
