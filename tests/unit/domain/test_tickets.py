@@ -100,3 +100,11 @@ def test_custom_fields_merge_and_priority_escalation() -> None:
     assert update.ticket.custom_fields == {"5": "a", "6": "b"}
     assert [next_priority(p) for p in (None, "low", "normal", "high", "urgent")] == [
         "high", "normal", "high", "urgent", "urgent"]
+
+
+def test_tags_are_normalised_once_each_in_first_seen_order() -> None:
+    from helpdesk.domain.tickets import normalise_tags
+
+    assert normalise_tags(["Refund VIP", "vip", "refund", "b a"]) == ["refund", "vip", "b", "a"]
+    many = [f"tag{i}" for i in range(100_000)] * 2  # a list lookup per tag made this take about ten minutes
+    assert normalise_tags(many) == many[:100_000]

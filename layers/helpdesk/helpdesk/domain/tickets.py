@@ -188,12 +188,9 @@ class Update:
 
 
 def normalise_tags(tags: Iterable[Any]) -> list[str]:
-    seen: list[str] = []
-    for raw in tags:
-        for tag in str(raw).lower().split():
-            if tag not in seen:
-                seen.append(tag)
-    return seen
+    """Lower case, split on spaces, each once, in first-seen order (linear: a request with 60,000 tags took
+    minutes with a list lookup per tag)."""
+    return list(dict.fromkeys(tag for raw in tags for tag in str(raw).lower().split()))
 
 
 def field_id(name: str, value: Any) -> int:
