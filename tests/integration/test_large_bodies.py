@@ -278,3 +278,20 @@ def test_what_cannot_fit_even_shrunk_is_refused_with_its_reason(pipeline: Pipeli
     forged = pipeline.call("PUT", path, {"ticket": {"custom_fields": {"_offloaded": {"subject": "inbound/x"}}}})
     assert forged.status_code == 400 and "reserved" in json.loads(forged.body)["description"]
     assert pipeline.json("GET", path)["ticket"]["tags"] == []  # nothing of either was written
+
+
+def test_a_rule_too_large_to_store_is_refused_with_413(pipeline: Pipeline) -> None:
+    """Rules hold admin-written texts without a bound: one over the item budget was DynamoDB's 400 KB refusal,
+    a 500. Every kind of rule is refused before it is written."""
+    huge = "Thank you for writing. " * 25_000  # about 575 KB
+    trigger = {"trigger": {"title": "Huge", "conditions": {"all": [
+        {"field": "update_type", "operator": "is", "value": "Create"}], "any": []},
+        "actions": [{"field": "notification_user", "value": ["requester_id", "Hi", huge]}]}}
+    macro = {"macro": {"title": "Huge", "actions": [{"field": "comment_value", "value": huge}]}}
+    for path, body in (("/api/v2/triggers.json", trigger), ("/api/v2/macros.json", macro)):
+        response = pipeline.call("POST", path, body)
+        assert response.status_code == 413, response.body
+        assert b"limited to 300 KB" in response.body
+    assert pipeline.json("GET", "/api/v2/triggers.json")["triggers"] == []
+    small = json.loads(json.dumps(trigger).replace(huge, "Thank you for writing."))
+    pipeline.json("POST", "/api/v2/triggers.json", small, expect=201)

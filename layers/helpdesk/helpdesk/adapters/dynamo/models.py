@@ -135,6 +135,10 @@ class DirectoryModel(Model):
 
 
 class RuleModel(Model):
+    """Triggers, automations, macros, SLA policies, schedules, groups, webhooks...: admin-written documents whose
+    texts (a notification body, a macro's comment) can grow without bound, so each is checked against the item
+    budget before it is written (413 with the reason, never DynamoDB's 400 KB refusal as a 500)."""
+
     class Meta:
         table_name = "Rules"
 
@@ -142,6 +146,16 @@ class RuleModel(Model):
     id = NumberAttribute(range_key=True)
     position = NumberAttribute(default=0)
     doc: JSONAttribute = JSONAttribute()
+
+    def save(self, *args: Any, **kwargs: Any) -> Any:
+        from helpdesk.domain.bodies import ITEM_BUDGET, document_size
+        from helpdesk.domain.errors import ContentTooLarge
+
+        size = document_size(self.doc)
+        if size > ITEM_BUDGET:
+            raise ContentTooLarge(f"this {self.kind.replace('_', ' ')} is {size // 1024} KB stored; "
+                                  f"a rule is limited to {ITEM_BUDGET // 1024} KB")
+        return super().save(*args, **kwargs)
 
 
 MODELS: dict[str, type[Model]] = {
