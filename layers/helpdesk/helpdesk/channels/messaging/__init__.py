@@ -1,0 +1,1 @@
+"""channels/messaging: WhatsApp, Messenger and Instagram, Twilio SMS and WhatsApp, the web chat widget."""
