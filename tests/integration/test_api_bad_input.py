@@ -30,7 +30,9 @@ def _routes() -> list[tuple[str, str]]:
 
 
 def _paths(path: str) -> list[str]:
-    return [re.sub(r"\{[a-z_]+\}", value, path) for value in ("1", "abc", "99999999999999999999")]
+    # "²".isdigit() is true but int("²") fails; "٣" is a digit int() reads; 5000 digits are more than int() reads
+    return [re.sub(r"\{[a-z_]+\}", value, path) for value in ("1", "abc", "99999999999999999999", "²", "٣",
+                                                               "9" * 5000)]
 
 
 def _reason(status: int, body: bytes) -> str | None:

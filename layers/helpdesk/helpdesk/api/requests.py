@@ -8,6 +8,7 @@ from typing import Any
 from chalice.app import BadRequestError, Blueprint, Chalice, Request
 
 from helpdesk.domain.errors import InvalidInput
+from helpdesk.domain.inputs import ascii_digits
 from helpdesk.domain.users import User
 
 
@@ -44,7 +45,7 @@ class RequestContext:
 def path_id(raw: str, what: str) -> int:
     """API Gateway path parameters are whole segments: ``/tickets/42.json`` arrives as ``42.json``."""
     value = raw.removesuffix(".json")
-    if not value.isdigit():
+    if not ascii_digits(value):
         raise InvalidInput(f"{raw!r} is not a {what} id")
     return int(value)
 
@@ -59,7 +60,7 @@ MAX_PER_PAGE = 100
 def page_size(params: dict[str, str]) -> int:
     """Zendesk's ``per_page`` or ``page[size]``: 100 unless given, at least 1, at most 100."""
     value = (params.get("per_page") or params.get("page[size]") or str(MAX_PER_PAGE)).strip()
-    if not value.isdigit():
+    if not ascii_digits(value):
         raise InvalidInput("per_page must be a number")
     return max(1, min(int(value), MAX_PER_PAGE))
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from helpdesk.domain.errors import InvalidRule
+from helpdesk.domain.inputs import whole_number
 from helpdesk.domain.mailboxes import unmailable_reason
 
 
@@ -33,9 +34,10 @@ class RecipientAddress:
             value = data.get(name)
             if value in (None, ""):
                 return None
-            if not str(value).isdigit():
+            number = whole_number(value)
+            if number is None:
                 raise InvalidRule(f"{name} must be a number")
-            return int(value)
+            return number
 
         return cls(id=id, email=email, name=str(data.get("name") or "Support"), brand_id=optional_id("brand_id"),
                    group_id=optional_id("group_id"), signature=str(data.get("signature") or ""),

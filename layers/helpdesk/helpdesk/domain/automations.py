@@ -34,6 +34,7 @@ from helpdesk.domain import conditions as trigger_conditions
 from helpdesk.domain.business_hours import Schedule, business_time_between
 from helpdesk.domain.clock import parse_iso
 from helpdesk.domain.errors import InvalidRule
+from helpdesk.domain.inputs import whole_number
 from helpdesk.domain.rule_actions import apply_action, validate_actions
 from helpdesk.domain.rule_context import UpdateContext
 from helpdesk.domain.rule_values import STATUS_RANK, rule_header
@@ -75,9 +76,8 @@ def _time_condition(condition: Mapping[str, Any], where: str) -> dict[str, Any]:
     if operator not in TIME_OPERATORS:
         raise InvalidRule(f"{where}: operator {operator!r} is not valid for {field}; use {', '.join(TIME_OPERATORS)}")
     value = condition.get("value")
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    value = whole_number(value)
+    if value is None:
         raise InvalidRule(f"{where}: {field} {operator}: the value must be a whole number of hours")
     return {"field": field, "operator": operator, "value": value}
 

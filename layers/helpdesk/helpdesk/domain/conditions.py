@@ -50,6 +50,7 @@ from typing import Any
 from helpdesk.domain import rule_checks as checks
 from helpdesk.domain import rule_values as rv
 from helpdesk.domain.errors import InvalidRule
+from helpdesk.domain.inputs import ascii_digits
 from helpdesk.domain.rule_context import UpdateContext
 
 Reader = Callable[[Mapping[str, Any], UpdateContext], Any]
@@ -107,7 +108,7 @@ def _text(value: Any) -> str:
 
 def _ticket_type(value: Any) -> str:
     number = value if isinstance(value, int) and not isinstance(value, bool) else None
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and ascii_digits(value.strip()):
         number = int(value)
     if number in _TICKET_TYPES:
         return _TICKET_TYPES[number]
@@ -172,7 +173,7 @@ def _spec_for(field: str) -> tuple[str, _Spec]:
     if field in _SPECS:
         return field, _SPECS[field]
     for prefix in ("custom_fields_", "ticket_fields_"):
-        if field.startswith(prefix) and field[len(prefix) :].isdigit():
+        if field.startswith(prefix) and ascii_digits(field[len(prefix) :]):
             field_id = field[len(prefix) :]
             operators = ("present", "not_present", *IS, *CHANGE)
             spec = _Spec(operators, _scalar, read=_custom(field_id), key=rv.loose)

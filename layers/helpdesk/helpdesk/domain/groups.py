@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from helpdesk.domain.errors import InvalidRule
+from helpdesk.domain.inputs import whole_number
 
 ASSIGNMENT_MODES = ("round_robin", "load_based", "none")
 
@@ -29,9 +30,10 @@ def _envelope(data: Any, key: str) -> Mapping[str, Any]:
 def _optional_id(value: Any, name: str) -> int | None:
     if value is None or value == "":
         return None
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit():
+    number = whole_number(value)
+    if number is None:
         raise InvalidRule(f"{name} must be a user id or null")
-    return int(value)
+    return number
 
 
 def _required_id(value: Any, name: str) -> int:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from helpdesk.domain.errors import InvalidRule
+from helpdesk.domain.inputs import whole_number
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,11 @@ class Organization:
         if not isinstance(fields, Mapping):
             raise InvalidRule("organization_fields must be an object")
         group = data.get("group_id")
-        if group not in (None, "") and not str(group).isdigit():
+        group_id = None if group in (None, "") else whole_number(group)
+        if group not in (None, "") and group_id is None:
             raise InvalidRule("group_id must be a number")
         return cls(id=id, name=name, domain_names=tuple(d.strip().lower() for d in domains),
-                   group_id=int(group) if group not in (None, "") else None,
+                   group_id=group_id,
                    organization_fields=dict(fields), details=str(data.get("details") or ""))
 
     @classmethod

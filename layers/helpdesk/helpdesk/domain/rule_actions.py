@@ -26,6 +26,7 @@ from typing import Any
 
 from helpdesk.domain import rule_values as rv
 from helpdesk.domain.errors import InvalidRule
+from helpdesk.domain.inputs import ascii_digits
 from helpdesk.domain.placeholders import render
 from helpdesk.domain.rule_context import UpdateContext
 
@@ -99,7 +100,7 @@ def _canon(field: str, allow_closed: bool) -> Callable[[Any], Any]:
     canons["current_tags"] = canons["remove_tags"] = canons["set_tags"]
     if field in canons:
         return canons[field]
-    if field.startswith("custom_fields_") and field[len("custom_fields_") :].isdigit():
+    if field.startswith("custom_fields_") and ascii_digits(field[len("custom_fields_") :]):
         return _custom_value
     raise InvalidRule(f"unknown action field {field!r}")
 

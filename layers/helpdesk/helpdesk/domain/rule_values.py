@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from helpdesk.domain.errors import InvalidRule
+from helpdesk.domain.inputs import ascii_digits
 
 STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -98,7 +99,7 @@ def entity_id(value: Any, *, symbols: Iterable[str] = ()) -> int | str:
         return value
     if isinstance(value, str):
         text = value.strip()
-        if text.isdigit() and int(text) > 0:
+        if ascii_digits(text) and int(text) > 0:
             return int(text)
         if text in tuple(symbols):
             return text
@@ -114,7 +115,7 @@ def via_id(value: Any) -> int:
         return value
     if isinstance(value, str):
         text = value.strip().lower()
-        if text.isdigit():
+        if ascii_digits(text):
             return int(text)
         if text in VIA_IDS:
             return VIA_IDS[text]
@@ -134,7 +135,7 @@ def channel_id(via: Any) -> int | None:
 def role(value: Any) -> str:
     """A role name: ``end_user``, ``agent`` or ``admin`` (Zendesk's 0, 4 and 2 accepted)."""
     key = value.strip().lower() if isinstance(value, str) else value
-    if isinstance(key, str) and key.isdigit():
+    if isinstance(key, str) and ascii_digits(key):
         key = int(key)
     if isinstance(key, bool) or key not in ROLE_NAMES:
         raise ValueError(f"{value!r} is not one of end_user, agent, admin")
@@ -179,7 +180,7 @@ def count(value: Any) -> int:
     """A count: a non-negative integer (or its digits as text)."""
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and ascii_digits(value.strip()):
         return int(value.strip())
     raise ValueError(f"{value!r} is not a whole number of zero or more")
 

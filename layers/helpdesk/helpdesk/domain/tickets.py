@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from helpdesk.domain.clock import iso
 from helpdesk.domain.errors import InvalidInput, InvalidTransition, TagsUnchanged
+from helpdesk.domain.inputs import whole_number
 
 STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -195,10 +196,8 @@ def normalise_tags(tags: Iterable[Any]) -> list[str]:
 
 def field_id(name: str, value: Any) -> int:
     """A positive id, as a number or its digits."""
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit():
-        raise InvalidInput(f"{name} must be an id, not {value!r}")
-    number = int(value)
-    if number < 1:
+    number = whole_number(value)
+    if number is None or number < 1:
         raise InvalidInput(f"{name} must be an id, not {value!r}")
     return number
 

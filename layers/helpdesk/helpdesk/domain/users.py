@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from helpdesk.domain.errors import InvalidRecord
+from helpdesk.domain.inputs import whole_number
 from helpdesk.domain.mailboxes import (
     NAME_MAX_CHARS,
     SMTPUTF8_REASON,
@@ -136,9 +137,10 @@ def _locale(value: Any) -> str:
 def _optional_id(value: Any, name: str) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit() or int(value) < 1:
+    number = whole_number(value)
+    if number is None or number < 1:
         raise InvalidRecord(f"{name}: {value!r} is not an id")
-    return int(value)
+    return number
 
 
 def _user_fields(value: Any) -> dict[str, Any]:

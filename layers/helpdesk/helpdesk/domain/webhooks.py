@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from helpdesk.domain.errors import InvalidInput
+from helpdesk.domain.inputs import ascii_digits
 
 STATUSES = ("active", "inactive")
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -140,6 +141,6 @@ def webhook_id(raw: Any) -> int:
     """A webhook id from a path or an action value (``"12"``, ``12``, ``"12.json"``)."""
     text = str(raw).strip()
     text = text[:-5] if text.endswith(".json") else text
-    if not text.isdigit() or int(text) <= 0:
+    if not ascii_digits(text) or int(text) <= 0:
         raise InvalidInput(f"{raw!r} is not a webhook id")
     return int(text)

@@ -17,6 +17,7 @@ from typing import Any
 from helpdesk.bootstrap import Container
 from helpdesk.domain.clock import iso
 from helpdesk.domain.errors import InvalidInput, NotFound
+from helpdesk.domain.inputs import ascii_digits
 from helpdesk.domain.tickets import Ticket
 from helpdesk.domain.triggers import Trigger, UpdateContext, run_triggers
 from helpdesk.domain.users import User
@@ -32,7 +33,7 @@ def parse_limit(raw: str | None) -> int:
     """``?limit=``: how many recent tickets to try (default 100, at most 500)."""
     if raw is None or raw == "":
         return DEFAULT_LIMIT
-    if not raw.strip().isdigit() or int(raw) < 1:
+    if not ascii_digits(raw.strip()) or int(raw) < 1:
         raise InvalidInput("limit must be a positive whole number")
     return min(int(raw), MAX_LIMIT)
 

@@ -10,6 +10,7 @@ from helpdesk.bootstrap import Container
 from helpdesk.domain import rule_definitions
 from helpdesk.domain.clock import iso
 from helpdesk.domain.errors import InvalidInput, InvalidRule, NotFound
+from helpdesk.domain.inputs import ascii_digits
 from helpdesk.domain.triggers import Trigger
 from helpdesk.domain.users import User
 from helpdesk.ports import TriggerStore, WebhookRepository
@@ -19,7 +20,7 @@ from helpdesk.services.auth import require_admin
 def trigger_id(raw: str) -> int:
     """A trigger id from the path: ``12`` or ``12.json``."""
     text = raw[:-5] if raw.endswith(".json") else raw
-    if not text.isdigit() or int(text) <= 0:
+    if not ascii_digits(text) or int(text) <= 0:
         raise InvalidInput(f"{raw!r} is not a trigger id")
     return int(text)
 

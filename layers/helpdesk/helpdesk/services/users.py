@@ -15,6 +15,7 @@ from helpdesk.bootstrap import Container
 from helpdesk.domain.api_tokens import ApiToken
 from helpdesk.domain.clock import iso
 from helpdesk.domain.errors import EmailTaken, Forbidden, InvalidInput, InvalidRecord, NotFound
+from helpdesk.domain.inputs import ascii_digits
 from helpdesk.domain.users import ROLES, User, new_user, role_name, valid_email
 from helpdesk.ports import GroupRepository, RuleStore, UserPage
 from helpdesk.services.auth import require_admin
@@ -116,7 +117,7 @@ def roles_from(values: Sequence[str]) -> list[str]:
 
 
 def list_users(deps: Container, roles: Sequence[str], per_page: int, after: str | None) -> UserPage:
-    if after is not None and not after.isdigit():
+    if after is not None and not ascii_digits(after):
         raise InvalidInput("page[after] must be the after_cursor of a previous page")
     page: UserPage = deps.users.list_users(roles_from(roles), per_page, int(after) if after else None)
     return page

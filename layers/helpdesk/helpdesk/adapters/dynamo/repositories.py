@@ -35,6 +35,7 @@ from helpdesk.domain.bodies import EVENT_BUDGET, ITEM_BUDGET
 from helpdesk.domain.clock import to_epoch
 from helpdesk.domain.errors import EmailTaken, InvalidInput, TicketNotFound, UserNotFound
 from helpdesk.domain.events import DomainEvent
+from helpdesk.domain.inputs import ascii_digits
 from helpdesk.domain.sla import SlaPolicy
 from helpdesk.domain.tickets import Audit, Comment, Ticket
 from helpdesk.domain.triggers import Trigger
@@ -219,7 +220,7 @@ def _list_cursor(after: str) -> dict[str, Any]:
         raise InvalidInput("page[after] must be the after_cursor of a previous page") from exc
     valid = isinstance(key, dict) and set(key) == set(_CURSOR_KEYS) and all(
         isinstance(key[name], dict) and list(key[name]) == [kind] and isinstance(key[name][kind], str)
-        and (kind == "S" or key[name][kind].isdigit()) for name, kind in _CURSOR_KEYS.items())
+        and (kind == "S" or ascii_digits(key[name][kind])) for name, kind in _CURSOR_KEYS.items())
     if not valid:
         raise InvalidInput("page[after] must be the after_cursor of a previous page")
     return dict(key)

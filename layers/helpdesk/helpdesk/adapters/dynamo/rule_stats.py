@@ -15,6 +15,7 @@ from pynamodb.attributes import NumberAttribute
 from pynamodb.expressions.operand import Path
 
 from helpdesk.adapters.dynamo.models import DirectoryModel, RuleModel
+from helpdesk.domain.inputs import ascii_digits
 from helpdesk.domain.rule_stats import HOURS_A_DAY, expires_at
 from helpdesk.ports import RuleRemover, RuleStatistics
 
@@ -51,7 +52,7 @@ class DynamoRuleStatistics(RuleStatistics):
         for item in _batch_get(keys):
             rule_id = _rule_of(item["pk"]["S"])
             for name, value in item.items():
-                if name.startswith("h") and name[1:].isdigit() and int(name[1:]) in wanted:
+                if name.startswith("h") and ascii_digits(name[1:]) and int(name[1:]) in wanted:
                     counts[rule_id][int(name[1:])] = int(value["N"])
         return counts
 
