@@ -59,3 +59,33 @@ def test_malformed_requests_get_a_4xx_with_a_reason(pipeline: Pipeline) -> None:
                     unexplained.append((method, concrete, body, response.body[:200]))
     assert crashed == [], "\n".join(map(str, crashed[:30]))
     assert unexplained == [], "\n".join(map(str, unexplained[:30]))
+
+
+UNREADABLE_JSON: list[str | bytes] = [
+    "[" * 20_000, '{"ticket": ' + "[" * 900 + "]" * 900 + "}", b'{"ticket": {"subject": "\xff"}}',
+    '{"ticket": {"subject": "x", "comment": {"body": "y"}, "priority": NaN}}', '{"ticket": {"subject": "\\ud800"}}',
+]
+
+
+def test_bodies_no_json_reader_should_take_are_a_400_with_the_reason(pipeline: Pipeline) -> None:
+    """Nesting Python's parser dies of (RecursionError), or that is deeper than any resource; bytes that are no
+    UTF-8; numbers JSON has not; half a surrogate pair."""
+    for body in UNREADABLE_JSON:
+        response = pipeline.call("POST", "/api/v2/tickets.json", body)
+        assert response.status_code == 400, (body[:40], response.body)
+        assert "the body" in json.loads(response.body)["description"]
+
+
+def test_a_rating_that_is_no_form_and_no_json_object_is_a_400(pipeline: Pipeline) -> None:
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    as_json = {"Content-Type": "application/json"}
+    for body, content_type in (("{", form), ('{"score": "bad"', form), ("[" * 20_000, as_json), ("[1]", as_json)):
+        response = pipeline.call("POST", "/surveys/x", body, content_type)
+        assert response.status_code == 400, (body[:40], response.body)
+        assert "the rating" in json.loads(response.body)["description"]
+
+
+def test_credentials_that_are_no_base64_text_are_a_401(pipeline: Pipeline) -> None:
+    for credentials in ("Basic ¹²", "Basic /w==", "Basic é"):
+        assert pipeline.call("GET", "/api/v2/users/me.json", headers={"Authorization": credentials}
+                             ).status_code == 401, credentials

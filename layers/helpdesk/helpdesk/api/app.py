@@ -3,9 +3,7 @@ the satisfaction survey page. Each route is declared as an API event of ApiFunct
 
 from __future__ import annotations
 
-import json
 from typing import Any
-from urllib.parse import parse_qs
 
 from chalice.app import Chalice, Response
 
@@ -18,7 +16,7 @@ from helpdesk.api.rule_insights import insights
 from helpdesk.api.rule_sets import rule_sets
 from helpdesk.api.rules import rules
 from helpdesk.api.schedules import schedules
-from helpdesk.api.survey_page import rated_page, survey_page
+from helpdesk.api.survey_page import rated_page, rating_form, survey_page
 from helpdesk.api.users import users
 from helpdesk.api.workspace import workspace
 
@@ -225,11 +223,8 @@ def survey_rating(token: str) -> Any:
     from helpdesk.services import surveys
 
     deps = _deps()
-    raw = _request().raw_body or b""
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-    form = {k: v[0] for k, v in parse_qs(text).items()}
-    if not form and text.strip().startswith("{"):
-        form = {k: str(v) for k, v in json.loads(text).items()}
+    request = _request()
+    form = rating_form(request.raw_body or b"", request.headers.get("content-type", ""))
     rated = surveys.rate(deps, token, form.get("score", ""), form.get("comment", ""))
     return Response(body=rated_page(rated.id, rated.satisfaction.score), status_code=200,
                     headers={"Content-Type": "text/html; charset=utf-8"})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 
 from helpdesk.bootstrap import Container
 from helpdesk.domain.errors import Forbidden, NotAuthenticated
@@ -15,7 +14,7 @@ def authenticate(deps: Container, authorization: str | None) -> User:
         raise NotAuthenticated("send HTTP Basic credentials as email/token:API_TOKEN")
     try:
         decoded = base64.b64decode(authorization.split(" ", 1)[1].strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError) as exc:
+    except ValueError as exc:  # binascii.Error, UnicodeDecodeError, and non-ASCII text that is no base64 at all
         raise NotAuthenticated("the Authorization header is not valid Basic credentials") from exc
     login, _, token = decoded.partition(":")
     if not login.endswith("/token") or not token:
