@@ -85,7 +85,7 @@ class Schedule:
             raise InvalidRule("time_zone must be an IANA time zone name such as Europe/Berlin")
         try:
             ZoneInfo(RAILS_ZONES.get(zone, zone))
-        except (ZoneInfoNotFoundError, ValueError) as error:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as error:  # OSError: a name too long for a file
             raise InvalidRule(f"time_zone {zone!r} is not a known time zone (use an IANA name)") from error
         created = data.get("created_at")
         return cls(id=id, name=name.strip(), time_zone=zone, intervals=_intervals(data.get("intervals")),

@@ -21,6 +21,7 @@ from typing import Any
 from helpdesk.domain import rule_values as rv
 from helpdesk.domain.conditions import matches, validate_conditions
 from helpdesk.domain.errors import InvalidRule
+from helpdesk.domain.inputs import MAX_WHOLE_NUMBER, whole_number
 from helpdesk.domain.rule_actions import (
     Notification,
     apply_action,
@@ -129,8 +130,8 @@ class RuleSet:
         if match not in MATCHES:
             raise InvalidRule(f"match must be one of {', '.join(MATCHES)}")
         active, position = data.get("active", True), data.get("position", 0)
-        if not isinstance(active, bool) or isinstance(position, bool) or not isinstance(position, int):
-            raise InvalidRule("active must be true or false and position an integer")
+        if not isinstance(active, bool) or not isinstance(position, int) or whole_number(position) is None:
+            raise InvalidRule(f"active must be true or false and position an integer from 0 to {MAX_WHOLE_NUMBER}")
         raw_rules = data.get("rules")
         if not isinstance(raw_rules, list) or not raw_rules:
             raise InvalidRule("rules must be a non-empty list")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from helpdesk.domain.errors import InvalidRule
-from helpdesk.domain.inputs import ascii_digits
+from helpdesk.domain.inputs import MAX_WHOLE_NUMBER, ascii_digits, whole_number
 
 STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -212,8 +212,8 @@ def rule_header(data: Mapping[str, Any]) -> RuleHeader:
     active, position, description = data.get("active", True), data.get("position", 0), data.get("description")
     if not isinstance(active, bool):
         raise InvalidRule("active must be true or false")
-    if isinstance(position, bool) or not isinstance(position, int):
-        raise InvalidRule("position must be an integer")
+    if not isinstance(position, int) or whole_number(position) is None:  # kept in a DynamoDB number
+        raise InvalidRule(f"position must be an integer from 0 to {MAX_WHOLE_NUMBER}")
     if description is not None and not isinstance(description, str):
         raise InvalidRule("description must be text")
     return RuleHeader(title.strip(), active, position, description or "")

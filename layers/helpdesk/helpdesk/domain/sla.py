@@ -20,9 +20,11 @@ from typing import Any
 from helpdesk.domain.business_hours import NoBusinessTime, Schedule, add_business_minutes
 from helpdesk.domain.clock import iso
 from helpdesk.domain.errors import InvalidRule
+from helpdesk.domain.inputs import whole_number
 from helpdesk.domain.tickets import PRIORITIES, SlaTarget, Ticket
 
 METRICS = ("first_reply_time", "total_resolution_time")
+MAX_TARGET_MINUTES = 10 * 366 * 24 * 60  # ten years: beyond any target, and far from where datetimes end
 
 
 @dataclass(frozen=True)
@@ -54,25 +56,19 @@ class SlaPolicy:
         title = str(data.get("title") or "").strip()
         if not title:
             raise InvalidRule("an SLA policy needs a title")
-        metrics = []
-        for raw in data.get("policy_metrics") or []:
-            metric = PolicyMetric(str(raw.get("priority")), str(raw.get("metric")), raw.get("target"),
-                                  bool(raw.get("business_hours", False)))
-            if metric.priority not in PRIORITIES:
-                raise InvalidRule(f"policy metric priority must be one of {', '.join(PRIORITIES)}")
-            if metric.metric not in METRICS:
-                raise InvalidRule(f"policy metric must be one of {', '.join(METRICS)}, not {metric.metric!r}")
-            if not isinstance(metric.target, int) or metric.target <= 0:
-                raise InvalidRule("policy metric target must be a positive number of minutes")
-            if not isinstance(raw.get("business_hours", False), bool):
-                raise InvalidRule("policy metric business_hours must be true or false")
-            metrics.append(metric)
+        raw_metrics = data.get("policy_metrics") or []
+        if not isinstance(raw_metrics, list):
+            raise InvalidRule("policy_metrics must be a list of {priority, metric, target, business_hours}")
+        metrics = [_policy_metric(raw) for raw in raw_metrics]
         if not metrics:
             raise InvalidRule("an SLA policy needs at least one policy metric")
         schedule_id = data.get("schedule_id")
-        if schedule_id is not None and (isinstance(schedule_id, bool) or not isinstance(schedule_id, int)):
+        if schedule_id is not None and (not isinstance(schedule_id, int) or whole_number(schedule_id) is None):
             raise InvalidRule("schedule_id must be a schedule's id")
-        return cls(id=id, title=title, position=int(data.get("position") or 0),
+        position = whole_number(data.get("position") or 0)
+        if position is None:
+            raise InvalidRule("position must be a whole number")
+        return cls(id=id, title=title, position=position,
                    filter=validate_conditions(data.get("filter") or {"all": [], "any": []}),
                    metrics=tuple(metrics), description=str(data.get("description") or ""),
                    schedule_id=schedule_id)
@@ -95,6 +91,22 @@ class SlaPolicy:
     def metrics_for(self, priority: str | None) -> dict[str, PolicyMetric]:
         wanted = priority or "normal"
         return {m.metric: m for m in self.metrics if m.priority == wanted}
+
+
+def _policy_metric(raw: Any) -> PolicyMetric:
+    if not isinstance(raw, Mapping):
+        raise InvalidRule("a policy metric is an object with priority, metric, target and business_hours")
+    priority, metric, target = raw.get("priority"), raw.get("metric"), raw.get("target")
+    business_hours = raw.get("business_hours", False)
+    if priority not in PRIORITIES:
+        raise InvalidRule(f"policy metric priority must be one of {', '.join(PRIORITIES)}")
+    if metric not in METRICS:
+        raise InvalidRule(f"policy metric must be one of {', '.join(METRICS)}, not {metric!r}")
+    if isinstance(target, bool) or not isinstance(target, int) or not 0 < target <= MAX_TARGET_MINUTES:
+        raise InvalidRule("policy metric target must be a positive number of minutes (at most ten years)")
+    if not isinstance(business_hours, bool):
+        raise InvalidRule("policy metric business_hours must be true or false")
+    return PolicyMetric(str(priority), str(metric), target, business_hours)
 
 
 def schedule_for(policy: SlaPolicy, schedules: Sequence[Schedule]) -> Schedule | None:

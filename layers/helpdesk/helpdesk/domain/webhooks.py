@@ -98,7 +98,7 @@ class Webhook:
         if data.get("authentication") not in (None, {}):
             raise InvalidInput("webhook.authentication is not supported: verify the signature instead")
         subscriptions = data.get("subscriptions", list(SUBSCRIPTIONS))
-        if not isinstance(subscriptions, list) or not set(subscriptions) <= set(SUBSCRIPTIONS):
+        if not isinstance(subscriptions, list) or not all(item in SUBSCRIPTIONS for item in subscriptions):
             raise InvalidInput(f"webhook.subscriptions may only hold {', '.join(SUBSCRIPTIONS)}")
         description = data.get("description") or ""
         if not isinstance(description, str):
