@@ -243,3 +243,15 @@ def test_an_address_hidden_in_an_encoded_word_is_found() -> None:
 def test_dates_in_rfc_5322_or_iso_8601(value: str, expected: str) -> None:
     parsed = parse_email(f"From: a@b.example\r\nDate: {value}\r\n\r\nx".encode())
     assert parsed.date is not None and parsed.date.isoformat() == expected
+
+
+@pytest.mark.parametrize("header", ["From", "To", "Cc", "Reply-To"])
+def test_deeply_nested_comments_in_an_address_header_keep_the_mail_readable(header: str) -> None:
+    """Comments nested deeper than the stdlib parser's recursion allow are dropped, not the whole mail."""
+    fields = {"From": "Dana <dana@c.example>", "To": "help@example.com", "Cc": "ann@example.com",
+              "Reply-To": "dana@c.example"}
+    fields[header] += " " + "(" * 600 + "x" + ")" * 600
+    raw = "".join(f"{name}: {value}\r\n" for name, value in fields.items()) + "Subject: Hi\r\n\r\nHello\r\n"
+    parsed = parse_email(raw.encode())
+    assert parsed.from_ is not None and parsed.from_.address == "dana@c.example"
+    assert (parsed.subject, [a.address for a in parsed.cc]) == ("Hi", ["ann@example.com"])

@@ -134,3 +134,13 @@ def test_forwarded_mail_is_embedded_byte_for_byte() -> None:
     parsed = parse_email(raw)
     assert [(a.filename, a.content_type) for a in parsed.attachments] == [("fwd.eml", "message/rfc822")]
     assert "Grüße".encode() in parsed.attachments[0].data
+
+
+def test_deeply_nested_comments_in_addresses_neither_crash_nor_lose_the_address() -> None:
+    """The stdlib's address parser recurses once per nested comment (RecursionError near 500 levels); a provider's
+    ``from`` field of 500 "(" is a field like any other."""
+    raw = _rebuild(from_="(" * 500, to="help@example.com " + "(" * 2000,
+                   cc="Ann (a" + "(" * 800 + ") <ann@example.com>")
+    parsed = parse_email(raw)
+    assert [a.address for a in parsed.to] == ["help@example.com"]
+    assert [a.address for a in parsed.cc] == ["ann@example.com"]

@@ -21,6 +21,7 @@ _FOLD_RE = re.compile(r"\r?\n(?=[ \t])")
 _ENCODED_WORD_RE = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
 _ANGLE_ID_RE = re.compile(r"<\s*([^<>\s]+)\s*>")
 _ADDR_SPEC_RE = re.compile(r"[^\s<>()\",;:@]+@[^\s<>()\",;:@]+")
+MAX_COMMENT_DEPTH = 20  # RFC 5322 comments nest; the stdlib's address parser recurses once per level
 
 
 class HeaderMap:
@@ -85,14 +86,44 @@ def parse_addresses(values: Iterable[str]) -> list[Address]:
     return addresses
 
 
+def shallow_comments(value: str) -> str:
+    """``value`` without its comments when they nest deeper than MAX_COMMENT_DEPTH (or never close), so the
+    stdlib's recursive address parser never meets them (RecursionError near 500 levels); else unchanged."""
+    if value.count("(") <= MAX_COMMENT_DEPTH:
+        return value
+    kept: list[str] = []
+    depth = deepest = 0
+    quoted = escaped = False
+    for char in value:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif quoted:
+            quoted = char != '"'
+        elif char == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+            continue
+        elif char == ")" and depth:
+            depth -= 1
+            continue
+        elif char == '"' and not depth:
+            quoted = True
+        if not depth:
+            kept.append(char)
+    return "".join(kept) if deepest > MAX_COMMENT_DEPTH or depth else value
+
+
 def _address_pairs(value: str) -> list[tuple[str, str]]:
     if "=?" in value and "@" in decode_words(value) and not _ADDR_SPEC_RE.search(_ENCODED_WORD_RE.sub("", value)):
         value = decode_words(value)  # the whole address was put in an encoded word ("=?utf-8?Q?Ann_=3Ca@b.c=3E?=")
+    readable = shallow_comments(value)
     try:
-        pairs = email.utils.getaddresses([value])
+        pairs = email.utils.getaddresses([readable])
     except (ValueError, IndexError, TypeError):
         pairs = []
-    lowered = value.lower()
+    lowered = readable.lower()
     good = [
         (n, a)
         for n, a in pairs

@@ -11,6 +11,7 @@ from email.message import EmailMessage
 from email.parser import HeaderParser
 from email.utils import formataddr, getaddresses
 
+from helpdesk.channels.email.headers import shallow_comments
 from helpdesk.channels.email.providers.delivery import clean_text
 
 Attachment = tuple[str, str, bytes, str | None]  # filename, content type, data, content id or None
@@ -80,9 +81,11 @@ def _encoded(value: str) -> str:
 
 
 def _addresses(value: str) -> str:
-    """An address list with non-ASCII display names as RFC 2047 words; unreadable lists stay as given."""
+    """An address list with non-ASCII display names as RFC 2047 words; unreadable lists (comments nested too deep
+    for the stdlib's parser among them) stay as given, for the reader to find the addresses in."""
     value = " ".join(clean_text(value).split())
-    pairs = [(name, address) for name, address in getaddresses([value]) if address]
+    readable = shallow_comments(value) == value
+    pairs = [(name, address) for name, address in getaddresses([value]) if address] if readable else []
     if not pairs:
         return _encoded(value)
     return ", ".join(_mailbox(name, address) for name, address in pairs)
