@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 from dataclasses import dataclass
@@ -68,6 +69,25 @@ class Pipeline:
         found = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])
         return list(found.get("Messages", []))
 
+
+class LogLines:
+    """The JSON lines the Powertools logger writes while the block runs."""
+
+    def __init__(self) -> None:
+        self.buffer = io.StringIO()
+
+    def __enter__(self) -> LogLines:
+        from helpdesk.observability import logger
+
+        self.handler = logger().registered_handler
+        self.previous = self.handler.setStream(self.buffer)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.handler.setStream(self.previous)
+
+    def lines(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.buffer.getvalue().splitlines() if line.startswith("{")]
 
 
 def sample(name: str) -> bytes:

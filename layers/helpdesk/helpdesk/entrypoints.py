@@ -1,23 +1,42 @@
 """What every queue-fed handler does: SQS batches with partial failures, EventBridge envelopes unwrapped,
-the ticket id and correlation id on every log line. Handlers in functions/ stay a few lines long."""
+the ticket id and correlation id on every log line. Handlers in functions/ stay a few lines long.
+
+Every record reported as failed is logged at error level with its ``message_id`` and its ``cause``, so a dead
+letter can always be traced to why it died: a body that is not a JSON object, the handler's exception, or (FIFO)
+an earlier record of its message group that failed in the same batch.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from helpdesk.domain.errors import InvalidInput
+from helpdesk.domain.inputs import load_json, whole_number
 from helpdesk.observability import count, logger, ticket_context
 
 if TYPE_CHECKING:
     from helpdesk.services.sweep_items import ItemFailures
 
+SKIPPED = "not handled: an earlier record of its message group failed in this batch"
+
+
+def record_body(text: str) -> dict[str, Any]:
+    """The JSON object a queued record carries; InvalidInput with the reason for anything else."""
+    body = load_json(text, "the record body")
+    if not isinstance(body, dict):
+        raise InvalidInput(f"the record body is JSON {type(body).__name__}, not an object")
+    return body
+
 
 def _ticket_id(body: Mapping[str, Any]) -> int | None:
     detail = body.get("detail")
     source = detail if isinstance(detail, Mapping) else body
-    value = source.get("ticket_id")
-    return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
+    return whole_number(source.get("ticket_id"))
+
+
+def _cause(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
 
 
 def sqs_batch(event: dict[str, Any], context: Any, handle: Callable[[dict[str, Any]], Any], *,
@@ -34,24 +53,34 @@ def sqs_batch(event: dict[str, Any], context: Any, handle: Callable[[dict[str, A
         process_partial_response,
     )
 
+    logged: set[str] = set()
+
+    def failed(message_id: str, exc: BaseException) -> None:
+        logged.add(message_id)
+        logger().error("record failed", exc_info=exc, extra={"message_id": message_id, "cause": _cause(exc)})
+
     def record_handler(record: Any) -> Any:
         try:
-            body = json.loads(record.body)
-        except json.JSONDecodeError as exc:
-            logger().error("record is not JSON", extra={"message_id": record.message_id})
-            raise ValueError(f"record {record.message_id} is not JSON") from exc
+            body = record_body(record.body)
+        except Exception as exc:  # not JSON, not an object, or no body at all: logged, then reported
+            failed(record.message_id, exc)
+            raise
         with ticket_context(_ticket_id(body), record.message_id):
             try:
                 return handle(body)
-            except Exception:
-                logger().exception("record failed", extra={"message_id": record.message_id})
+            except Exception as exc:  # logged with the ticket and correlation ids, then reported
+                failed(record.message_id, exc)
                 raise
 
     processor = (SqsFifoPartialProcessor(skip_group_on_error=True) if fifo
                  else BatchProcessor(event_type=EventType.SQS))
     processor.raise_on_entire_batch_failure = False  # report every failed record, even when all failed
-    return dict(process_partial_response(event=event, record_handler=record_handler, processor=processor,
-                                         context=context))
+    response: dict[str, Any] = dict(process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context))
+    for failure in response.get("batchItemFailures", []):
+        if failure["itemIdentifier"] not in logged:
+            logger().error("record failed", extra={"message_id": failure["itemIdentifier"], "cause": SKIPPED})
+    return response
 
 
 def bus_event(body: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -60,7 +89,7 @@ def bus_event(body: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     detail_type = body.get("detail-type")
     detail = body.get("detail")
     if not isinstance(detail_type, str) or not isinstance(detail, dict):
-        raise ValueError("the message is not an EventBridge event")
+        raise InvalidInput("the message is not an EventBridge event (no detail-type and detail)")
     from helpdesk.domain.bodies import is_shrunk
 
     if is_shrunk(detail):
