@@ -6,6 +6,8 @@ import base64
 import io
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,6 +90,43 @@ class LogLines:
 
     def lines(self) -> list[dict[str, Any]]:
         return [json.loads(line) for line in self.buffer.getvalue().splitlines() if line.startswith("{")]
+
+
+MAX_KEY_BYTES = 2048  # DynamoDB's limit on a partition key value; moto checks it on writes only
+
+
+def _keys(operation: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    if operation in ("GetItem", "DeleteItem", "UpdateItem"):
+        return [params.get("Key") or {}]
+    if operation == "BatchGetItem":
+        return [key for request in (params.get("RequestItems") or {}).values() for key in request.get("Keys", [])]
+    if operation in ("TransactGetItems", "TransactWriteItems"):
+        return [action.get("Key") or {} for item in params.get("TransactItems", []) for action in item.values()]
+    return []
+
+
+@contextmanager
+def dynamodb_key_limits() -> Iterator[None]:
+    """Refuse reads by a key DynamoDB would refuse (moto does not), as DynamoDB does: a ValidationException."""
+    from botocore import client as botocore_client
+    from botocore.exceptions import ClientError
+
+    base: Any = botocore_client.BaseClient
+    real = base._make_api_call
+
+    def checked(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        for key in _keys(operation, params) if self.meta.service_model.service_name == "dynamodb" else []:
+            for value in key.values():
+                if len(str(value.get("S", "")).encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+                    error: Any = {"Code": "ValidationException", "Message": "Size of hashkey has exceeded the limit"}
+                    raise ClientError({"Error": error}, operation)
+        return real(self, operation, params)
+
+    base._make_api_call = checked
+    try:
+        yield
+    finally:
+        base._make_api_call = real
 
 
 def sample(name: str) -> bytes:

@@ -89,3 +89,19 @@ def test_credentials_that_are_no_base64_text_are_a_401(pipeline: Pipeline) -> No
     for credentials in ("Basic ¹²", "Basic /w==", "Basic é"):
         assert pipeline.call("GET", "/api/v2/users/me.json", headers={"Authorization": credentials}
                              ).status_code == 401, credentials
+
+
+def test_an_address_longer_than_any_key_is_nobody_not_a_500(pipeline: Pipeline) -> None:
+    """DynamoDB refuses a read by a key over 2048 bytes (moto only refuses writes): a login or a search by such
+    an address finds nobody."""
+    import base64
+
+    from tests.support import dynamodb_key_limits
+
+    address = "a" * 3000 + "@example.com"
+    login = base64.b64encode(f"{address}/token:secret".encode()).decode()
+    with dynamodb_key_limits():
+        assert pipeline.call("GET", "/api/v2/users/me.json", headers={"Authorization": f"Basic {login}"}
+                             ).status_code == 401
+        found = pipeline.json("GET", f"/api/v2/users/search.json?query={address}")
+    assert found["users"] == []

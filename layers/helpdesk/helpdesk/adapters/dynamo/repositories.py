@@ -52,6 +52,7 @@ from helpdesk.ports import (
 )
 
 OPERATION_TTL_SECONDS = 14 * 24 * 3600
+MAX_KEY_BYTES = 2048  # DynamoDB's limit on a partition key value
 
 
 def _next_counter(name: str) -> int:
@@ -255,8 +256,11 @@ class DynamoUserRepository(UserRepository):
             raise UserNotFound(f"user {user_id} does not exist") from exc
 
     def find_by_email(self, email: str) -> User | None:
+        key = f"email#{email.strip().lower()}"
+        if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+            return None  # no such key was ever written, and DynamoDB refuses to read one
         try:
-            pointer = DirectoryModel.get(f"email#{email.strip().lower()}", consistent_read=True)
+            pointer = DirectoryModel.get(key, consistent_read=True)
         except DoesNotExist:
             return None
         return self.get(int(pointer.user_id or 0))
