@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
 from tests.support import ADMIN_EMAIL, ADMIN_TOKEN, ROOT, START, Pipeline
 
+AWS_TEST_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+}
+
+
+def _use_test_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in AWS_TEST_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+
 
 @pytest.fixture
 def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_SECURITY_TOKEN": "testing", "AWS_SESSION_TOKEN": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
-                        "POWERTOOLS_METRICS_DISABLED": "true"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    _use_test_credentials(monkeypatch)
 
 
 @pytest.fixture(scope="session")
@@ -27,9 +35,9 @@ def translated_template() -> dict[str, Any]:
     return translate_offline(load_sam_template(ROOT / "template.yaml"))
 
 
-@pytest.fixture
-def pipeline(aws_credentials: None, translated_template: dict[str, Any],
-             monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
+@contextmanager
+def running_pipeline(translated_template: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
+    """The stack provisioned on moto, its dispatcher, a fixed clock, the admin, and a Chalice test client."""
     import boto3
     from chalice.test import Client
     from moto import mock_aws
@@ -60,3 +68,20 @@ def pipeline(aws_credentials: None, translated_template: dict[str, Any],
             yield Pipeline(stack, dispatcher, clock, client, sqs)
         bootstrap.set_clock(SystemClock())
         bootstrap.reset()
+
+
+@pytest.fixture
+def pipeline(aws_credentials: None, translated_template: dict[str, Any],
+             monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
+    with running_pipeline(translated_template, monkeypatch) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def module_pipeline(translated_template: dict[str, Any]) -> Iterator[Pipeline]:
+    """One stack for every test of a module, for tests that send many requests and only need the stack to keep
+    answering (a fresh stack takes seconds): the tests of such a module must not depend on each other's data."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _use_test_credentials(monkeypatch)
+        with running_pipeline(translated_template, monkeypatch) as running:
+            yield running
