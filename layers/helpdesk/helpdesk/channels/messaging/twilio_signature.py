@@ -44,7 +44,13 @@ def url_variants(url: str) -> tuple[str, str]:
 
 
 def signed_urls(public_base: str, path: str, raw_query: str = "") -> tuple[str, str]:
-    """The URLs Twilio may have signed for a request to the endpoint ``path`` with ``raw_query``.
+    """The URLs Twilio may have signed for a request to the endpoint ``path`` with ``raw_query``: ``public_url``
+    with and without its default port."""
+    return url_variants(public_url(public_base, path, raw_query))
+
+
+def public_url(public_base: str, path: str, raw_query: str = "") -> str:
+    """The public URL of the endpoint ``path`` with ``raw_query``, as given to Twilio and signed by it.
 
     Rule: the signed URL is the one configured in Twilio (the number's or the Messaging Service's webhook, or the
     ``StatusCallback`` we passed when sending), which is ``public_base + path + "?" + raw_query``:
@@ -60,8 +66,7 @@ def signed_urls(public_base: str, path: str, raw_query: str = "") -> tuple[str, 
     - A ``#fragment`` (Twilio's connection overrides, ``#rc=3``) is never sent to the server nor signed: configure
       the base without it.
 
-    Both port variants are returned. A base that is not an absolute http(s) URL without query or fragment is a
-    configuration error (``ValueError``).
+    A base that is not an absolute http(s) URL without query or fragment is a configuration error (``ValueError``).
     """
     parsed = urlparse(public_base)
     try:
@@ -72,8 +77,7 @@ def signed_urls(public_base: str, path: str, raw_query: str = "") -> tuple[str, 
         raise ValueError(f"public base URL {public_base!r} must be http(s)://host[/stage] without query or fragment")
     if not path.startswith("/"):
         raise ValueError(f"endpoint path {path!r} must start with /")
-    url = public_base.rstrip("/") + path + (f"?{raw_query}" if raw_query else "")
-    return url_variants(url)
+    return public_base.rstrip("/") + path + (f"?{raw_query}" if raw_query else "")
 
 
 def signature_matches(auth_token: str, signature: str | None, urls: Iterable[str], *, params: FormPairs = (),
