@@ -7,6 +7,9 @@ import base64
 import hashlib
 import hmac
 import json
+import re
+import subprocess
+import sys
 from collections import Counter
 from typing import Any
 from urllib.parse import urlencode
@@ -24,7 +27,7 @@ from helpdesk.channels.messaging.twilio_signature import (
     verify_signature,
 )
 from helpdesk.domain.errors import InvalidSignature
-from tests.support import corpus
+from tests.support import ROOT, corpus
 
 VECTOR_NAMES = ["form_params", "duplicate_params_sorted_deduped", "https_port_443_added", "http_port_80_added",
                 "http_port_1234_request_validates_against_portless", "json_body_with_bodySHA256"]
@@ -287,3 +290,16 @@ def test_forged_missing_wrong_secret_reordered_and_tampered_signatures_are_never
     check()
     assert sum(tried.values()) >= 1000, tried
     assert accepted == []
+
+
+def test_product_code_never_imports_the_twilio_library() -> None:
+    """twilio is a 66 MB dev-only oracle: in a Lambda it would be missing, and costly if it were not."""
+    sources = [*(ROOT / "layers" / "helpdesk" / "helpdesk").rglob("*.py"), *(ROOT / "functions").rglob("*.py")]
+    importing = re.compile(r"^\s*(import|from)\s+twilio\b", re.MULTILINE)
+    assert [str(path) for path in sources if importing.search(path.read_text())] == []
+    modules = [path.stem for path in (ROOT / "layers/helpdesk/helpdesk/channels/messaging").glob("twilio*.py")]
+    check = ("import importlib, sys\n"
+             f"for name in {modules!r}: importlib.import_module('helpdesk.channels.messaging.' + name)\n"
+             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'twilio'))")
+    loaded = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True).stdout
+    assert len(modules) >= 2 and loaded.strip() == "[]"
