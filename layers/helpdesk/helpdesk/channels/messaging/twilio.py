@@ -26,14 +26,15 @@ STATUS_PATH = "/inbound/twilio/status"
 CORRELATION_PARAM = "c"
 MAX_FIELDS = 2000  # Twilio posts a few dozen; far more is not Twilio
 
-_SID = re.compile(r"[A-Z]{2}[0-9a-fA-F]{32}")
-_ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
-_SERVICE_SID = re.compile(r"MG[0-9a-fA-F]{32}")
-_E164 = re.compile(r"\+[1-9][0-9]{1,14}")
-_NUMBER = re.compile(r"\+[1-9][0-9]{1,14}|[0-9]{3,8}")  # ours: E.164 or a short code
-_WA_ID = re.compile(r"[1-9][0-9]{1,14}")
-_BSUID = re.compile(r"[A-Z]{2}(?:\.[A-Za-z0-9]+)+")  # US.13491208655302741918, US.ENT.…
-_CORRELATION = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# The shapes of Twilio's ids and addresses (shared with twilio_send).
+SID = re.compile(r"[A-Z]{2}[0-9a-fA-F]{32}")
+ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
+SERVICE_SID = re.compile(r"MG[0-9a-fA-F]{32}")
+E164 = re.compile(r"\+[1-9][0-9]{1,14}")
+NUMBER = re.compile(r"\+[1-9][0-9]{1,14}|[0-9]{3,8}")  # ours: E.164 or a short code
+WA_ID = re.compile(r"[1-9][0-9]{1,14}")
+BSUID = re.compile(r"[A-Z]{2}(?:\.[A-Za-z0-9]+)+")  # US.13491208655302741918, US.ENT.…
+CORRELATION = re.compile(r"[A-Za-z0-9_-]{1,64}")
 DELIVERY = {"sent": "sent", "delivered": "delivered", "read": "read", "failed": "failed", "undelivered": "failed"}
 NOT_DELIVERY = frozenset({"queued", "sending", "accepted", "scheduled", "receiving", "received", "canceled",
                           "partially_delivered"})
@@ -69,7 +70,7 @@ def account_parts(account: str) -> tuple[str, str]:
     """``(AccountSid, sender)`` of a channel account: the sender is the ``MG…`` Messaging Service to send through,
     or our number (``From``)."""
     sid, _, sender = account.partition("/")
-    if not (_ACCOUNT_SID.fullmatch(sid) and (_SERVICE_SID.fullmatch(sender) or _NUMBER.fullmatch(sender))):
+    if not (ACCOUNT_SID.fullmatch(sid) and (SERVICE_SID.fullmatch(sender) or NUMBER.fullmatch(sender))):
         raise ValueError(f"not a Twilio channel account: {account!r}")
     return sid, sender
 
@@ -77,7 +78,7 @@ def account_parts(account: str) -> tuple[str, str]:
 def status_callback_url(public_base: str, correlation: str) -> str:
     """The ``StatusCallback`` to pass when sending: our status endpoint with our opaque ``correlation`` id (at most
     64 URL-safe characters) in the query, so a status maps even before the send's answer with the SID is stored."""
-    if not _CORRELATION.fullmatch(correlation):
+    if not CORRELATION.fullmatch(correlation):
         raise ValueError(f"correlation id {correlation!r} must be 1-64 characters of A-Z a-z 0-9 _ -")
     return public_url(public_base, STATUS_PATH, f"{CORRELATION_PARAM}={correlation}")
 
@@ -107,7 +108,7 @@ def parse_status(form: Mapping[str, str], query: Mapping[str, str], now: datetim
     if channel not in ("sms", "whatsapp"):
         return [Ignored("sms", f"Twilio channel {channel} is not served")]
     try:
-        sid = _required(form, "MessageSid", _SID)
+        sid = _required(form, "MessageSid", SID)
         status = form.get("MessageStatus") or form.get("SmsStatus")
         if not status:
             raise _Malformed("Twilio status callback without MessageStatus")
@@ -120,18 +121,18 @@ def parse_status(form: Mapping[str, str], query: Mapping[str, str], now: datetim
         return [Ignored(channel, f"unknown MessageStatus {status[:40]!r}")]
     correlation = query.get(CORRELATION_PARAM)
     return [StatusUpdate(channel=channel, account=account, status=DELIVERY[status], at=now, provider_id=sid,
-                         correlation=correlation if correlation and _CORRELATION.fullmatch(correlation) else None,
+                         correlation=correlation if correlation and CORRELATION.fullmatch(correlation) else None,
                          recipient=_recipient(form, channel), error_code=form.get("ErrorCode") or None,
                          error_title=form.get("ErrorMessage") or None)]
 
 
 def _message(form: Mapping[str, str], channel: str, address: str, now: datetime) -> InboundMessage:
-    sid = _required(form, "MessageSid", _SID)
+    sid = _required(form, "MessageSid", SID)
     account = _account(form, "To")
     if not address:
         raise _Malformed("Twilio form without From")
     if channel == "sms":
-        if not _E164.fullmatch(address):
+        if not E164.fullmatch(address):
             raise _Unanswerable("SMS sender is not an E.164 phone number: it cannot be answered")
         sender, identities = Identity("phone", address), tuple[Identity, ...]()
     else:
@@ -170,11 +171,11 @@ def _required(form: Mapping[str, str], name: str, shape: re.Pattern[str]) -> str
 
 def _account(form: Mapping[str, str], ours: str) -> str:
     """``AccountSid/MessagingServiceSid``, else ``AccountSid/<our number>`` (``To`` inbound, ``From`` in a status)."""
-    sid = _required(form, "AccountSid", _ACCOUNT_SID)
+    sid = _required(form, "AccountSid", ACCOUNT_SID)
     if form.get("MessagingServiceSid"):
-        return f"{sid}/{_required(form, 'MessagingServiceSid', _SERVICE_SID)}"
+        return f"{sid}/{_required(form, 'MessagingServiceSid', SERVICE_SID)}"
     number = _channel(form.get(ours, ""))[1]
-    if not _NUMBER.fullmatch(number):
+    if not NUMBER.fullmatch(number):
         raise _Malformed(f"Twilio form has neither MessagingServiceSid nor our number in {ours}: {number[:40]!r}")
     return f"{sid}/{number}"
 
@@ -182,10 +183,10 @@ def _account(form: Mapping[str, str], ours: str) -> str:
 def _whatsapp_sender(address: str, external_user_id: str, wa_id: str) -> tuple[Identity, tuple[Identity, ...]]:
     """Keyed on the business-scoped user id when Twilio gives one, else the wa_id; the phone number beside it."""
     external = _channel(external_user_id)[1]
-    bsuid = next((value for value in (external, address) if _BSUID.fullmatch(value)), None)
-    if not _WA_ID.fullmatch(wa_id):
-        wa_id = address[1:] if _E164.fullmatch(address) else ""
-    phone = address if _E164.fullmatch(address) else (f"+{wa_id}" if wa_id else None)
+    bsuid = next((value for value in (external, address) if BSUID.fullmatch(value)), None)
+    if not WA_ID.fullmatch(wa_id):
+        wa_id = address[1:] if E164.fullmatch(address) else ""
+    phone = address if E164.fullmatch(address) else (f"+{wa_id}" if wa_id else None)
     key = bsuid or wa_id
     if not key:
         raise _Malformed(f"WhatsApp sender whatsapp:{address[:60]} is neither a number nor a business-scoped id")
@@ -195,7 +196,7 @@ def _whatsapp_sender(address: str, external_user_id: str, wa_id: str) -> tuple[I
 def _recipient(form: Mapping[str, str], channel: str) -> Identity | None:
     address = _channel(form.get("To", ""))[1]
     if channel == "sms":
-        return Identity("phone", address) if _E164.fullmatch(address) else None
+        return Identity("phone", address) if E164.fullmatch(address) else None
     try:
         return _whatsapp_sender(address, form.get("ExternalUserId", ""), "")[0]
     except _Malformed:
