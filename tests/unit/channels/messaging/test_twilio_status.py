@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpdesk.channels.messaging.items import Identity, Ignored, InboundMessage, StatusUpdate, WebhookItem
 from helpdesk.channels.messaging.twilio import (
@@ -144,3 +146,18 @@ def test_a_correlation_id_that_would_not_survive_the_url_is_refused(ref: str) ->
 
 def test_an_inbound_message_is_not_a_status() -> None:
     assert one(sms(MessageSid=MESSAGE)) == Ignored("sms", "status received is not a delivery change")
+
+
+FIELDS = ["MessageSid", "AccountSid", "MessagingServiceSid", "From", "To", "MessageStatus", "SmsStatus", "ErrorCode",
+          "ErrorMessage", "ExternalUserId", "ChannelPrefix"]
+VALUES = st.sampled_from(["", "whatsapp:", "whatsapp:+1", "whatsapp:US.1", "+14155550100", SENT, ACCOUNT, SERVICE,
+                          "delivered", "undelivered", "read", "queued", "messenger:1", ":", "x" * 300]) | st.text()
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.dictionaries(st.sampled_from(FIELDS), VALUES), st.dictionaries(st.sampled_from(["c", "x"]), VALUES),
+       st.booleans())
+def test_any_callback_gives_exactly_one_item_and_never_raises(form: dict[str, str], query: dict[str, str],
+                                                              base: bool) -> None:
+    items = parse_status({**(callback() if base else {}), **form}, query, NOW)
+    assert len(items) == 1 and isinstance(items[0], StatusUpdate | Ignored)
