@@ -188,16 +188,16 @@ def _requests(draw: st.DrawFn) -> tuple[str, str, Pairs | str, str]:
     token = draw(st.text("0123456789abcdefé", min_size=1, max_size=34))
     url = draw(_urls())
     params: Pairs | str = draw(st.lists(st.tuples(KEYS, TEXT), max_size=6))
-    if draw(st.booleans()) and not draw(st.booleans()):  # a JSON request: its hash rides in the query
+    if draw(st.integers(0, 2)) == 0:  # a JSON request: its hash rides in the query
         params = json.dumps({"text": draw(TEXT)})
         digest = hashlib.sha256(params.encode()).hexdigest()
         if draw(st.integers(0, 5)) == 0:
             digest = hashlib.sha256(b"another body").hexdigest()
         url += ("&" if "?" in url else "?") + "bodySHA256=" + digest
-    oracle = RequestValidator(draw(st.sampled_from([token, token + "x"])))
+    oracle = RequestValidator(draw(st.sampled_from([token, token, token, token + "x"])))
     signed_as = draw(st.sampled_from([url, *url_variants(url), url.replace("/", "//", 3)]))
     signed = oracle.compute_signature(signed_as, {} if isinstance(params, str) else _MultiDict(params))
-    header = draw(st.sampled_from([signed, signed, signed.lower(), signed[:-2], ""]))
+    header = draw(st.sampled_from([signed, signed, signed, signed.lower(), signed[:-2], ""]))
     return token, url, params, header
 
 
@@ -208,7 +208,7 @@ def _ours(token: str, url: str, params: Pairs | str, header: str) -> bool:
 
 
 def test_agrees_with_the_twilio_request_validator_on_generated_requests() -> None:
-    outcomes: Counter[bool] = Counter()
+    outcomes: Counter[tuple[bool, str]] = Counter()
 
     @settings(max_examples=1200, deadline=None, derandomize=True)
     @given(_requests())
@@ -217,11 +217,12 @@ def test_agrees_with_the_twilio_request_validator_on_generated_requests() -> Non
         expected = RequestValidator(token).validate(url, params if isinstance(params, str) else _MultiDict(params),
                                                     header)
         assert _ours(token, url, params, header) == expected
-        outcomes[expected] += 1
+        outcomes[expected, "json" if isinstance(params, str) else "form"] += 1
 
     check()
     assert sum(outcomes.values()) >= 1000
-    assert outcomes[True] >= 200 and outcomes[False] >= 200, outcomes
+    assert min(outcomes[True, "form"], outcomes[False, "form"]) >= 150, outcomes
+    assert min(outcomes[True, "json"], outcomes[False, "json"]) >= 40, outcomes
 
 
 def _sign(token: str, text: str) -> str:
