@@ -1,6 +1,6 @@
 """WhatsApp Cloud API: a webhook body becomes one item per message, status or ignored event, over every
 ``entry[] -> changes[] -> value.messages[] / value.statuses[]`` (never only the first); one unreadable item becomes
-``Ignored(malformed=True)`` and the others are still returned.
+``Ignored(malformed=True)`` and the others are still returned. The outbound builders live in ``whatsapp_send``.
 
 Identity (2026): the person is keyed on the business-scoped user id (``messages[].from_user_id`` or
 ``contacts[].user_id``) when Meta gives one, else on the ``wa_id`` (``from``); the wa_id and the phone number
@@ -15,6 +15,15 @@ from typing import Any
 from helpdesk.channels.messaging.items import Identity, Ignored, InboundMessage, StatusUpdate, WebhookItem
 from helpdesk.channels.messaging.payload import Malformed, each_object, epoch, items, mapping, text
 from helpdesk.channels.messaging.whatsapp_content import NotActedOn, read_content
+from helpdesk.channels.messaging.whatsapp_send import (
+    build_buttons,
+    build_media,
+    build_template,
+    build_text,
+    read_response,
+)
+
+__all__ = ["CHANNEL", "build_buttons", "build_media", "build_template", "build_text", "parse", "read_response"]
 
 CHANNEL = "whatsapp"
 OBJECT = "whatsapp_business_account"
