@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
-from helpdesk.domain.clock import iso, parse_iso
+from helpdesk.domain.clock import parse_iso
 
 # The ticket's channel (``via``), as Zendesk names it.
 Channel = Literal["whatsapp", "facebook", "instagram_dm", "sms", "web_widget"]
@@ -123,7 +123,7 @@ def to_json(item: InboundMessage | StatusUpdate) -> dict[str, Any]:
     doc["type"] = "message" if isinstance(item, InboundMessage) else "status"
     for name in ("sent_at", "at", "watermark"):
         if name in doc:
-            doc[name] = iso(doc[name]) if doc[name] is not None else None
+            doc[name] = _exact(doc[name]) if doc[name] is not None else None
     return doc
 
 
@@ -139,6 +139,11 @@ def item_from_json(doc: Mapping[str, Any]) -> InboundMessage | StatusUpdate:
                     watermark=_time(data["watermark"]) if data.get("watermark") else None)
         return StatusUpdate(**data)
     raise ValueError(f"not a queued messaging item: type {doc.get('type')!r}")
+
+
+def _exact(moment: datetime) -> str:
+    """ISO 8601 in UTC to the microsecond (``iso`` is Zendesk's whole seconds: Messenger's milliseconds matter)."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _time(value: Any) -> datetime:
