@@ -1,7 +1,7 @@
 """Messenger (``object: "page"``, channel ``facebook``) and Instagram DM (``object: "instagram"``, channel
 ``instagram_dm``): a webhook body becomes one item per event of every ``entry[] -> messaging[]`` and ``standby[]``
 (the events of a thread another app owns); an unreadable event becomes ``Ignored(malformed=True)`` and the others
-are still returned. Timestamps are milliseconds.
+are still returned. Timestamps are milliseconds. The outbound builders live in ``messenger_send``.
 
 Events that carry no message id of their own get a deterministic one (``postback:<person>:<ms>``,
 ``reaction:<mid>:<person>:<ms>:<action>``, ``<mid>#deleted``, ``<mid>#edit:<n>``), so a redelivered event is the
@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from helpdesk.channels.messaging.items import Identity, Ignored, InboundMessage, Media, StatusUpdate, WebhookItem
+from helpdesk.channels.messaging.messenger_send import build_attachment, build_quick_replies, build_text, read_response
 from helpdesk.channels.messaging.payload import Malformed, each_object, epoch, items, mapping, number, text
+
+__all__ = ["CHANNELS", "build_attachment", "build_quick_replies", "build_text", "parse", "read_response"]
 
 CHANNELS = {"page": ("facebook", "messenger"), "instagram": ("instagram_dm", "instagram")}  # channel, identity
 IGNORED_EVENTS = ("referral", "optin", "account_linking", "pass_thread_control", "take_thread_control",
