@@ -106,6 +106,14 @@ class UserRepository(ABC):
         """A new user id (never reused)."""
 
     @abstractmethod
+    def find_by_identity(self, kind: str, value: str) -> User | None:
+        """The user with this identity (``email`` kinds look up addresses)."""
+
+    @abstractmethod
+    def create(self, user: User) -> User:
+        """Save a new user with every identity it has (raises IdentityTaken / EmailTaken)."""
+
+    @abstractmethod
     def list_users(self, roles: Sequence[str], limit: int, after: int | None) -> UserPage:
         """Users of these roles in id order, after the user id ``after``; at most ``limit``."""
 

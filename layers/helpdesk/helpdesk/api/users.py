@@ -97,3 +97,30 @@ def token(token_id: str) -> Any:
         service.revoke_api_token(deps, number, caller)
         return Response(body="", status_code=204)
     return {"api_token": service.api_token(deps, number, caller).to_api()}
+
+
+@users.route("/api/v2/users/{user_id}/identities.json", methods=["GET", "POST"])
+@users.route("/api/v2/users/{user_id}/identities", methods=["GET", "POST"])
+@mapped
+def user_identities(user_id: str) -> Any:
+    from helpdesk.services import user_identities as service
+
+    deps, caller = _http.deps(), _http.caller()
+    number = path_id(user_id, "user")
+    if _http.request().method == "POST":
+        added = service.add_identity(deps, number, _http.json(), caller)
+        return Response(body={"identity": added.to_api(number)}, status_code=201)
+    return listing("identities", [i.to_api(number) for i in service.identities(deps, number)])
+
+
+@users.route("/api/v2/users/{user_id}/identities/{identity_id}", methods=["GET", "DELETE"])
+@mapped
+def user_identity(user_id: str, identity_id: str) -> Any:
+    from helpdesk.services import user_identities as service
+
+    deps, caller = _http.deps(), _http.caller()
+    number, identity = path_id(user_id, "user"), path_id(identity_id, "identity")
+    if _http.request().method == "DELETE":
+        service.remove_identity(deps, number, identity, caller)
+        return Response(body="", status_code=204)
+    return {"identity": service.identity(deps, number, identity).to_api(number)}

@@ -23,6 +23,10 @@ class EmailTaken(InvalidRecord):
     """Another user already has this email address."""
 
 
+class IdentityTaken(InvalidRecord):
+    """Another user already has this identity (a phone number, a messaging id)."""
+
+
 class NotAuthenticated(HelpdeskError):
     """No credentials, or credentials that do not match (HTTP 401)."""
 

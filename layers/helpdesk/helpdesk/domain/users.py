@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from helpdesk.domain.errors import InvalidRecord
+from helpdesk.domain.identities import UserIdentity
 from helpdesk.domain.inputs import whole_number
 from helpdesk.domain.mailboxes import (
     NAME_MAX_CHARS,
@@ -30,6 +31,9 @@ _LOCALE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 
 @dataclass(frozen=True)
 class User:
+    """``email`` is the primary address ("" for a person met on a messaging channel who gave none); every other
+    way to reach the user (a phone number, a WhatsApp id, another address...) is one of ``identities``."""
+
     id: int
     email: str
     name: str
@@ -42,13 +46,25 @@ class User:
     active: bool = True
     created_at: str | None = None
     updated_at: str | None = None
+    identities: tuple[UserIdentity, ...] = ()
     version: int | None = field(default=None, compare=False)  # optimistic locking; None until first saved
 
     def to_api(self) -> dict[str, Any]:
-        return {"id": self.id, "url": f"/api/v2/users/{self.id}.json", "name": self.name, "email": self.email,
+        phone = next((i.value for i in self.identities if i.type == "phone"), None)
+        return {"id": self.id, "url": f"/api/v2/users/{self.id}.json", "name": self.name,
+                "email": self.email or None, "phone": phone,
                 "role": self.role.replace("-", "_"), "locale": self.locale, "user_fields": dict(self.user_fields),
                 "organization_id": self.organization_id, "active": self.active, "created_at": self.created_at,
                 "updated_at": self.updated_at}
+
+    def all_identities(self) -> tuple[UserIdentity, ...]:
+        """The primary address (identity number 0) and the other identities, as the identities API lists them."""
+        primary = (UserIdentity(self.id * 100, "email", self.email, primary=True, verified=True,
+                                created_at=self.created_at),) if self.email else ()
+        return (*primary, *self.identities)
+
+    def identity_keys(self) -> set[tuple[str, str]]:
+        return {(i.type, i.value) for i in self.all_identities()}
 
     def view(self) -> dict[str, Any]:
         return {"id": self.id, "email": self.email, "name": self.name, "role": self.role,

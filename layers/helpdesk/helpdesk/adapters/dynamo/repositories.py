@@ -33,8 +33,9 @@ from helpdesk.domain import sla
 from helpdesk.domain.addresses import RecipientAddress
 from helpdesk.domain.bodies import EVENT_BUDGET, ITEM_BUDGET
 from helpdesk.domain.clock import to_epoch
-from helpdesk.domain.errors import EmailTaken, InvalidInput, TicketNotFound, UserNotFound
+from helpdesk.domain.errors import EmailTaken, IdentityTaken, InvalidInput, TicketNotFound, UserNotFound
 from helpdesk.domain.events import DomainEvent
+from helpdesk.domain.identities import UserIdentity, pointer_key
 from helpdesk.domain.inputs import ascii_digits
 from helpdesk.domain.sla import SlaPolicy
 from helpdesk.domain.tickets import Audit, Comment, Ticket
@@ -228,7 +229,14 @@ def _list_cursor(after: str) -> dict[str, Any]:
 
 
 def _user_from_doc(doc: Mapping[str, Any]) -> User:
-    return User(**{k: v for k, v in doc.items() if k in User.__dataclass_fields__ and k != "version"})
+    data = {k: v for k, v in doc.items() if k in User.__dataclass_fields__ and k != "version"}
+    data["identities"] = tuple(UserIdentity(**i) for i in data.get("identities") or ())
+    return User(**data)
+
+
+def _pointers(user: User | None) -> set[str]:
+    """The Directory keys that find this user: email# for its addresses, ident# for its other identities."""
+    return set() if user is None else {pointer_key(kind, value) for kind, value in user.identity_keys()}
 
 
 def _user_from_item(item: DirectoryModel) -> User:
@@ -272,7 +280,7 @@ class DynamoUserRepository(UserRepository):
             return existing
         user = User(id=_next_counter("user"), email=address, name=display_name(address, name), role=role)
         try:
-            return self._write(user, new_address=True)
+            return self._write(user, None)
         except TransactWriteError:
             found = self.find_by_email(address)  # another writer created it first: use theirs
             if found is None:
@@ -286,16 +294,18 @@ class DynamoUserRepository(UserRepository):
             stored = None
         if (stored.version if stored else None) != user.version:
             raise VersionConflict(f"user {user.id} was saved by someone else")
-        old_address = stored.email if stored else None
         try:
-            return self._write(user, new_address=old_address != user.email, old_address=old_address)
+            return self._write(user, stored)
         except TransactWriteError as exc:
             reasons = list(exc.cancellation_reasons or [])
             if reasons and _is_condition_failure(reasons[0]):
                 raise VersionConflict(f"user {user.id} was saved by someone else") from exc
-            found = self.find_by_email(user.email)
+            found = self.find_by_email(user.email) if user.email else None
             if found is not None and found.id != user.id:
                 raise EmailTaken(f"Email: {user.email} is already being used by another user") from exc
+            taken = self._taken(user)
+            if taken is not None:
+                raise IdentityTaken(f"Identity: {taken} is already used by another user") from exc
             raise
 
     def allocate_id(self) -> int:
@@ -311,19 +321,46 @@ class DynamoUserRepository(UserRepository):
         page = found[:limit]
         return UserPage(page, page[-1].id if len(found) > limit else None)
 
-    def _write(self, user: User, *, new_address: bool, old_address: str | None = None) -> User:
-        """One transaction: the user# item (only if still at the version read) and the email# pointers."""
+    def find_by_identity(self, kind: str, value: str) -> User | None:
+        try:
+            pointer = DirectoryModel.get(pointer_key(kind, value), consistent_read=True)
+        except DoesNotExist:
+            return None
+        return self.get(int(pointer.user_id or 0))
+
+    def create(self, user: User) -> User:
+        """Save a new user with its pointers; IdentityTaken / EmailTaken when another user has one of them."""
+        try:
+            return self._write(user, None)
+        except TransactWriteError as exc:
+            if user.email and (found := self.find_by_email(user.email)) is not None and found.id != user.id:
+                raise EmailTaken(f"Email: {user.email} is already being used by another user") from exc
+            taken = self._taken(user)
+            if taken is not None:
+                raise IdentityTaken(f"Identity: {taken} is already used by another user") from exc
+            raise
+
+    def _taken(self, user: User) -> str | None:
+        for kind, value in sorted(user.identity_keys()):
+            found = self.find_by_identity(kind, value)
+            if found is not None and found.id != user.id:
+                return f"{kind} {value}"
+        return None
+
+    def _write(self, user: User, stored: User | None) -> User:
+        """One transaction: the user# item (only if still at the version read) and the pointers that find it:
+        new ones only where no other user has them, gone ones only where they still point here."""
         saved = replace(user, version=(user.version or 0) + 1)
         doc = asdict(saved)
         doc.pop("version")
+        new, old = _pointers(user), _pointers(stored)
         with TransactWrite(connection=self._connection) as tx:
             tx.save(DirectoryModel(f"user#{user.id}", user_id=user.id, user_role=user.role,
                                    user_version=saved.version, doc=doc), condition=_saved_at(user.version))
-            if new_address:
-                tx.save(DirectoryModel(f"email#{user.email}", user_id=user.id),
-                        condition=DirectoryModel.pk.does_not_exist())
-            if old_address is not None and old_address != user.email:
-                tx.delete(DirectoryModel(f"email#{old_address}"), condition=DirectoryModel.user_id == user.id)
+            for key in sorted(new - old):
+                tx.save(DirectoryModel(key, user_id=user.id), condition=DirectoryModel.pk.does_not_exist())
+            for key in sorted(old - new):
+                tx.delete(DirectoryModel(key), condition=DirectoryModel.user_id == user.id)
         return saved
 
 
