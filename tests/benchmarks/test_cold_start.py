@@ -28,7 +28,7 @@ HANDLERS = {
 # batch, the adapters, boto3, PynamoDB, one client).
 FIRST_CALL = ("from aws_lambda_powertools import Logger, Metrics;"
               "from aws_lambda_powertools.utilities.batch import BatchProcessor, process_partial_response;"
-              "import helpdesk.bootstrap as b, helpdesk.adapters.dynamo.repositories, helpdesk.adapters.messaging;"
+              "import helpdesk.bootstrap as b, helpdesk.adapters.dynamo.repositories, helpdesk.adapters.eventbridge;"
               "import helpdesk.services.inbound_email, helpdesk.services.trigger_evaluation;"
               "from helpdesk.adapters.aws import client; client('sqs', 'us-east-1')")
 

@@ -212,7 +212,7 @@ def test_a_mailgun_retry_after_a_failed_enqueue_is_accepted(pipeline: Pipeline,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """The token is recorded before the mail is queued; when queueing fails, Mailgun's retry of the same post
     (same token, same body) must still get in."""
-    from helpdesk.adapters.messaging import SqsInboundQueue
+    from helpdesk.adapters.sqs import SqsInboundQueue
 
     _set_mailgun_key(pipeline, "key-mailgun-test")
     fields = _mailgun_fields("key-mailgun-test", int(pipeline.clock.now().timestamp()),

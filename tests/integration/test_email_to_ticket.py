@@ -127,7 +127,7 @@ def test_a_poison_message_goes_to_the_dead_letter_queue_and_the_batch_goes_on(pi
 
 def test_a_crash_between_the_write_and_the_publish_loses_no_event(
         pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
-    from helpdesk.adapters.messaging import EventBridgePublisher, PublishFailed
+    from helpdesk.adapters.eventbridge import EventBridgePublisher, PublishFailed
 
     real = EventBridgePublisher.publish
     calls = {"n": 0}

@@ -120,26 +120,26 @@ class Container:
 
     @cached_property
     def publisher(self) -> EventPublisher:
-        from helpdesk.adapters.messaging import EventBridgePublisher
+        from helpdesk.adapters.eventbridge import EventBridgePublisher
 
         return EventBridgePublisher(self._client("events"), self.settings.event_bus_name, self.texts)
 
     @cached_property
     def inbound_queue(self) -> InboundQueue:
-        from helpdesk.adapters.messaging import SqsInboundQueue
+        from helpdesk.adapters.sqs import SqsInboundQueue
 
         url = self.settings.require(self.settings.inbound_queue_url, "INBOUND_QUEUE_URL")
         return SqsInboundQueue(self._client("sqs"), url)
 
     @cached_property
     def mailer(self) -> Mailer:
-        from helpdesk.adapters.messaging import SesMailer
+        from helpdesk.adapters.ses import SesMailer
 
         return SesMailer(self._client("ses"))
 
     @cached_property
     def raw_store(self) -> RawMailStore:
-        from helpdesk.adapters.messaging import S3RawMailStore
+        from helpdesk.adapters.s3 import S3RawMailStore
 
         bucket = self.settings.require(self.settings.raw_mail_bucket, "RAW_MAIL_BUCKET")
         return S3RawMailStore(self._client("s3"), bucket)
@@ -153,7 +153,7 @@ class Container:
 
     @cached_property
     def inbound_credentials(self) -> Any:
-        from helpdesk.adapters.messaging import InboundCredentials
+        from helpdesk.adapters.secrets import InboundCredentials
 
         arn = self.settings.require(self.settings.inbound_secret_arn, "INBOUND_SECRET_ARN")
         return InboundCredentials(self._client("secretsmanager"), arn)
@@ -273,7 +273,7 @@ class Container:
 
     @cached_property
     def secrets(self) -> SecretSource:
-        from helpdesk.adapters.messaging import SecretsManagerSecret
+        from helpdesk.adapters.secrets import SecretsManagerSecret
 
         arn = self.settings.require(self.settings.survey_secret_arn, "SURVEY_SECRET_ARN")
         return SecretsManagerSecret(self._client("secretsmanager"), arn)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from helpdesk.adapters.messaging import SesMailer
+from helpdesk.adapters.ses import SesMailer
 from helpdesk.domain.errors import InvalidInput
 
 
