@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from helpdesk.channels.messaging.items import SendResult as SendResult
 from helpdesk.domain.addresses import RecipientAddress
 from helpdesk.domain.events import DomainEvent
 from helpdesk.domain.sla import SlaPolicy
@@ -46,10 +47,11 @@ class TicketRepository(ABC):
     def save(
         self, ticket: Ticket, *, comment: Comment | None = None, audit: Audit | None = None,
         events: Sequence[DomainEvent] = (), idempotency_key: str | None = None,
-        message_ids: Sequence[str] = (), created: bool = False,
+        message_ids: Sequence[str] = (), created: bool = False, conversation: Conversation | None = None,
     ) -> None:
         """One transaction: the ticket (version-checked), its comment and audit, the message ids that thread
-        to it, and the idempotency record holding the events (raises AlreadyApplied / VersionConflict)."""
+        to it, the conversation that points to it (version-checked), and the idempotency record holding the events
+        (raises AlreadyApplied / VersionConflict)."""
 
     @abstractmethod
     def record_operation(self, key: str, events: Sequence[DomainEvent]) -> None:
@@ -67,6 +69,20 @@ class TicketRepository(ABC):
 
     @abstractmethod
     def set_delivery(self, ticket_id: int, comment_id: int, delivery: Mapping[str, Any]) -> None: ...
+
+    @abstractmethod
+    def record_message_event(self, ticket_id: int, ref: str, event: Mapping[str, Any]) -> None:
+        """Keep a reaction, edit or deletion of one of the ticket's messages (once per ``ref``), beside the
+        ticket: the ticket itself is not written."""
+
+    @abstractmethod
+    def message_events(self, ticket_id: int) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def advance_delivery(self, ticket_id: int, comment_id: int, rank: int, state: Mapping[str, Any]) -> bool:
+        """Record a delivery status of a comment sent on a messaging channel (``status``, its time, an error) only
+        if it ranks above the one recorded (statuses arriving in any order end at the furthest); False when it did
+        not. Kept apart from what ``set_delivery`` records of the send; never touches the ticket."""
 
     @abstractmethod
     def ticket_for_message_ids(self, message_ids: Sequence[str]) -> int | None: ...
@@ -168,6 +184,10 @@ class RawMailStore(ABC):
 
     @abstractmethod
     def get(self, key: str) -> bytes: ...
+
+    @abstractmethod
+    def link(self, key: str, expires_seconds: int) -> str:
+        """A URL anyone holding it can fetch the object from, for a while (a provider fetching an attachment)."""
 
 
 class SecretSource(ABC):
@@ -428,3 +448,115 @@ class TextStore(ABC):
     @abstractmethod
     def expand(self, value: Any) -> Any:
         """The whole document a shrunk one stands for (no read when nothing is out of line)."""
+
+
+# [area: messaging]
+
+@dataclass(frozen=True)
+class Conversation:
+    """One person on one channel account (``key``: channel#account#identity): the ticket their messages go to now,
+    when they last wrote by the provider's clock (the 24-hour window), and a satisfaction survey offered in the
+    chat (``survey``: ticket_id, asked_at, rated_at). Written in the same transaction as the ticket it points to,
+    only if still at ``version`` (None: not written yet)."""
+
+    key: str
+    requester_id: int
+    ticket_id: int | None = None
+    last_inbound_at: datetime | None = None
+    survey: Mapping[str, Any] | None = None
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class ConversationLookup:
+    conversation: Conversation | None
+    users: Mapping[tuple[str, str], int]  # (identity kind, value) -> user id, for the identities that have one
+
+
+class ConversationStore(ABC):
+    """Conversations, and what maps a provider's message ids to our comments."""
+
+    @abstractmethod
+    def lookup(self, key: str, identities: Sequence[tuple[str, str]]) -> ConversationLookup:
+        """The conversation and the users of these identities, in one read."""
+
+    @abstractmethod
+    def get(self, key: str) -> Conversation | None: ...
+
+    @abstractmethod
+    def save(self, conversation: Conversation) -> None:
+        """Write the conversation alone, if still at its version (raises VersionConflict)."""
+
+    @abstractmethod
+    def remember_sent(self, ref: str, ticket_id: int, comment_id: int) -> None:
+        """Our comment that went out as the provider's message ``ref`` (channel:account:provider id)."""
+
+    @abstractmethod
+    def sent(self, ref: str) -> tuple[int, int] | None:
+        """(ticket, comment) of a message we sent."""
+
+    @abstractmethod
+    def park_status(self, ref: str, status: Mapping[str, Any]) -> None:
+        """Keep a status for a message whose send has not been recorded yet (a day at most)."""
+
+    @abstractmethod
+    def take_parked(self, ref: str) -> list[dict[str, Any]]:
+        """The statuses parked for ``ref``, removed."""
+
+    @abstractmethod
+    def lease(self, name: str, seconds: int) -> bool:
+        """Hold ``name`` for ``seconds`` (False when another holder's lease has not run out)."""
+
+    @abstractmethod
+    def release(self, name: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Queued:
+    body: Mapping[str, Any]
+    group: str  # the FIFO group: one conversation's items are handled one at a time, in order
+    dedup: str  # the same item queued twice within five minutes is queued once
+
+
+class MessagingQueue(ABC):
+    """The FIFO queue of normalised messaging items, and its dead-letter queue for items that cannot be read."""
+
+    @abstractmethod
+    def send(self, items: Sequence[Queued]) -> None:
+        """Queue every item, or raise (the webhook then answers 5xx and the provider delivers again)."""
+
+    @abstractmethod
+    def dead_letter(self, body: Mapping[str, Any], cause: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    """What goes out on a messaging channel: text (and media by link), or reply buttons (a survey), or an
+    approved template (WhatsApp, outside the 24-hour window); ``correlation`` comes back on its statuses."""
+
+    text: str
+    correlation: str | None = None
+    media_urls: tuple[str, ...] = ()
+    buttons: tuple[tuple[str, str], ...] = ()  # (payload, title)
+    template: str | None = None
+    template_language: str = "en"
+    template_parameters: tuple[str, ...] = ()
+    human_agent: bool = False  # Messenger/Instagram: a person's reply after the 24-hour window (HUMAN_AGENT tag)
+
+
+class MessagingTransport(ABC):
+    """Sends one message to a person on a channel account, through the provider's HTTP API."""
+
+    @abstractmethod
+    def send(self, channel: str, account: str, to: tuple[str, str], message: OutboundMessage) -> SendResult:
+        """``to`` is the person's identity (kind, value) on that channel."""
+
+
+class ChannelHealthLog(ABC):
+    """Per channel account: the last success, the last error, and whether its token needs re-authorisation."""
+
+    @abstractmethod
+    def record(self, channel: str, account: str, changes: Mapping[str, Any]) -> None: ...
+
+    @abstractmethod
+    def health(self, channel: str, account: str) -> dict[str, Any]: ...

@@ -24,6 +24,9 @@ class MemoryStore(RawMailStore):
         self.gets.append(key)
         return self.objects[key]
 
+    def link(self, key: str, expires_seconds: int) -> str:
+        return f"memory://{key}"
+
 
 def test_large_texts_are_stored_once_and_read_back() -> None:
     store = MemoryStore()

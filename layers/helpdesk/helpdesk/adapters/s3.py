@@ -18,3 +18,7 @@ class S3RawMailStore(RawMailStore):
 
     def get(self, key: str) -> bytes:
         return bytes(self._client.get_object(Bucket=self._bucket, Key=key)["Body"].read())
+
+    def link(self, key: str, expires_seconds: int) -> str:
+        return str(self._client.generate_presigned_url("get_object", Params={"Bucket": self._bucket, "Key": key},
+                                                       ExpiresIn=expires_seconds))

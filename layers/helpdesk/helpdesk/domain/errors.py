@@ -81,3 +81,7 @@ class InvalidTransition(InvalidInput):
 class ContentTooLarge(InvalidInput):
     """Something to store or send that stays over its size limit even with its texts kept out of line
     (HTTP 413 / dead letter)."""
+
+
+class Unavailable(HelpdeskError):
+    """What the request needs could not be reached (a queue, a store): HTTP 503, try again."""

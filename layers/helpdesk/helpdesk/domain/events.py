@@ -67,6 +67,8 @@ def events_for_update(update: Update, *, reply_to_requester: bool = True) -> lis
     if reply_to_requester and comment is not None and comment.public and update.actor.is_agent:
         reply = _base("ReplyPosted", ticket.id, key, update.actor, audit.created_at)
         reply["comment_id"] = comment.id
+        reply["channel"] = ticket.via
+        reply["messaging"] = ticket.conversation is not None  # routes the reply: a chat, or email
         events.append(DomainEvent("ReplyPosted", reply))
     status = update.changes.get("status")
     if status is not None and status[1] == "solved":

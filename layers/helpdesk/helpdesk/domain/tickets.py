@@ -91,6 +91,7 @@ class Ticket:
     solved_at: datetime | None = None
     follow_up_of: int | None = None
     recipient: str | None = None  # the support address the ticket came in to (chooses brand, group, sender)
+    conversation: str | None = None  # a messaging ticket's conversation (channel#account#identity): replies go there
     # what time rules and metrics read (Zendesk's ticket metrics): when each thing last happened, and counts
     status_updated_at: datetime | None = None
     assigned_at: datetime | None = None

@@ -14,6 +14,7 @@ from helpdesk.adapters.dynamo.models import RuleModel, TicketModel
 from helpdesk.domain.api_tokens import ApiToken
 from helpdesk.domain.automations import Automation
 from helpdesk.domain.business_hours import Schedule
+from helpdesk.domain.channel_accounts import ChannelAccount
 from helpdesk.domain.clock import to_epoch
 from helpdesk.domain.errors import NotFound
 from helpdesk.domain.organizations import Organization
@@ -102,3 +103,9 @@ class DynamoTicketsByStatus(TicketsByStatus):
                 unreadable(int(item.id), exc)
                 continue
             yield ticket
+
+
+def channel_account_store() -> DynamoRuleStore[ChannelAccount]:
+    return DynamoRuleStore("channel_account", "channel account",
+                           lambda doc: ChannelAccount.from_api(doc, id=int(doc["id"]),
+                                                               now_iso=str(doc.get("updated_at") or "")))

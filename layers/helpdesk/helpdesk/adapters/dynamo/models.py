@@ -94,7 +94,10 @@ class TicketModel(Model):
 
 
 class ActivityModel(Model):
-    """Comments (sk ``c#<seq>``) and audits (sk ``a#<seq>``) of a ticket."""
+    """Comments (sk ``c#<seq>``), audits (``a#<seq>``) and message events (``e#<provider id>``: reactions, edits,
+    deletions) of a ticket. A comment's delivery lives beside its document: what the send recorded (``delivery``)
+    and the furthest status the provider reported (``delivery_state``, ranked by ``delivery_rank``), so a status is
+    one conditional update that never rewrites the comment, the send's record, or a further status."""
 
     class Meta:
         table_name = "Activity"
@@ -102,6 +105,9 @@ class ActivityModel(Model):
     ticket_id = NumberAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     doc: JSONAttribute = JSONAttribute()
+    delivery: JSONAttribute = JSONAttribute(null=True)
+    delivery_state: JSONAttribute = JSONAttribute(null=True)
+    delivery_rank = NumberAttribute(null=True)
 
 
 class UsersByRoleIndex(GlobalSecondaryIndex["DirectoryModel"]):

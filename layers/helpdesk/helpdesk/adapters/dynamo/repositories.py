@@ -9,9 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from helpdesk.adapters.dynamo.conversations import conversation_write
 from helpdesk.adapters.dynamo.mapping import (
     audit_from_doc,
     audit_to_doc,
@@ -43,6 +44,7 @@ from helpdesk.domain.triggers import Trigger
 from helpdesk.domain.users import User, display_name
 from helpdesk.ports import (
     AlreadyApplied,
+    Conversation,
     Page,
     RuleRepository,
     TextStore,
@@ -107,7 +109,7 @@ class DynamoTicketRepository(TicketRepository):
     def save(
         self, ticket: Ticket, *, comment: Comment | None = None, audit: Audit | None = None,
         events: Sequence[DomainEvent] = (), idempotency_key: str | None = None,
-        message_ids: Sequence[str] = (), created: bool = False,
+        message_ids: Sequence[str] = (), created: bool = False, conversation: Conversation | None = None,
     ) -> None:
         item = _ticket_item(ticket, self._texts)
         self._fit_bus(events)
@@ -127,6 +129,9 @@ class DynamoTicketRepository(TicketRepository):
                 for message_id in message_ids:
                     if f"msg#{message_id}" != idempotency_key:
                         tx.save(DirectoryModel(f"msg#{message_id}", ticket_id=ticket.id))
+                if conversation is not None:
+                    conversation_item, condition = conversation_write(conversation)
+                    tx.save(conversation_item, condition=condition)
         except TransactWriteError as exc:
             reasons = list(exc.cancellation_reasons or [])
             if idempotency_key is not None and reasons and _is_condition_failure(reasons[0]):
@@ -168,17 +173,36 @@ class DynamoTicketRepository(TicketRepository):
         return [DomainEvent.from_json(e) for e in doc.get("events", [])]
 
     def comments(self, ticket_id: int) -> list[Comment]:
-        return [comment_from_doc(self._texts.expand(item.doc)) for item in
+        return [_with_delivery(comment_from_doc(self._texts.expand(item.doc)), item) for item in
                 ActivityModel.query(ticket_id, ActivityModel.sk.startswith("c#"))]
 
     def audits(self, ticket_id: int) -> list[Audit]:
         return [audit_from_doc(self._texts.expand(item.doc)) for item in
                 ActivityModel.query(ticket_id, ActivityModel.sk.startswith("a#"))]
 
+    def record_message_event(self, ticket_id: int, ref: str, event: Mapping[str, Any]) -> None:
+        doc = self._activity(ticket_id, {**dict(event), "ref": ref}, "a message event")
+        ActivityModel(ticket_id, f"e#{ref}", doc=doc).save()
+
+    def message_events(self, ticket_id: int) -> list[dict[str, Any]]:
+        return [dict(self._texts.expand(item.doc)) for item in
+                ActivityModel.query(ticket_id, ActivityModel.sk.startswith("e#"))]
+
     def set_delivery(self, ticket_id: int, comment_id: int, delivery: Mapping[str, Any]) -> None:
-        item = ActivityModel.get(ticket_id, f"c#{comment_id:08d}")
-        item.doc = {**item.doc, "delivery": dict(delivery)}
-        item.save()
+        ActivityModel(ticket_id, f"c#{comment_id:08d}").update(
+            actions=[ActivityModel.delivery.set(dict(delivery))], condition=ActivityModel.sk.exists())
+
+    def advance_delivery(self, ticket_id: int, comment_id: int, rank: int, state: Mapping[str, Any]) -> bool:
+        try:
+            ActivityModel(ticket_id, f"c#{comment_id:08d}").update(
+                actions=[ActivityModel.delivery_state.set(dict(state)), ActivityModel.delivery_rank.set(rank)],
+                condition=ActivityModel.sk.exists() & (ActivityModel.delivery_rank.does_not_exist()
+                                                       | (ActivityModel.delivery_rank < rank)))
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def ticket_for_message_ids(self, message_ids: Sequence[str]) -> int | None:
         wanted = [f"msg#{m}" for m in dict.fromkeys(message_ids) if m][:100]
@@ -226,6 +250,15 @@ def _list_cursor(after: str) -> dict[str, Any]:
     if not valid:
         raise InvalidInput("page[after] must be the after_cursor of a previous page")
     return dict(key)
+
+
+def _with_delivery(comment: Comment, item: ActivityModel) -> Comment:
+    """The comment with the delivery recorded beside it (the send's record, then the furthest status reported),
+    over one kept in its document (older items)."""
+    if item.delivery is None and item.delivery_state is None:
+        return comment
+    return replace(comment, delivery={**dict(comment.delivery or {}), **dict(item.delivery or {}),
+                                      **dict(item.delivery_state or {})})
 
 
 def _user_from_doc(doc: Mapping[str, Any]) -> User:

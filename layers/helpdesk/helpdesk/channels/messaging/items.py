@@ -117,6 +117,21 @@ class Ignored:
 
 WebhookItem = InboundMessage | StatusUpdate | Ignored
 
+SendOutcome = Literal["sent", "retry", "failed", "window_closed", "opted_out", "reauthorise"]
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What a provider said to one send: ``sent`` (with the provider's message id), ``retry`` later (throttled, a
+    server error), ``failed`` (do not retry; ``code`` and ``detail`` say why), ``window_closed`` (only a template
+    or a tagged message may go), ``opted_out`` (the person asked for no messages) or ``reauthorise`` (the
+    channel's token is expired or revoked)."""
+
+    provider_id: str | None
+    outcome: SendOutcome
+    code: str | None = None
+    detail: str | None = None
+
 
 def to_json(item: InboundMessage | StatusUpdate) -> dict[str, Any]:
     doc = asdict(item)

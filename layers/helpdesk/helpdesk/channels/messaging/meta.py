@@ -12,33 +12,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
-from typing import Literal
 
+from helpdesk.channels.messaging.items import SendResult as SendResult
 from helpdesk.domain.errors import Forbidden, InvalidSignature
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 _PREFIX = "sha256="
 _HEX_LENGTH = 64  # a SHA-256 digest in hex
 
-Outcome = Literal["sent", "retry", "failed", "window_closed", "reauthorise"]
 
 
 class HandshakeRefused(Forbidden):
     """A subscription handshake (``GET ?hub.mode=subscribe&hub.verify_token=...``) that is not ours (HTTP 403)."""
-
-
-@dataclass(frozen=True)
-class SendResult:
-    """What a provider said to one send: ``sent`` (with the provider's message id), ``retry`` (throttled or a
-    server error: send again later), ``failed`` (do not retry; ``code`` and ``detail`` say why), ``window_closed``
-    (the customer-service window is over: only a template or a tagged message may go) or ``reauthorise`` (the
-    channel's token is expired or revoked)."""
-
-    provider_id: str | None
-    outcome: Outcome
-    code: str | None = None
-    detail: str | None = None
 
 
 def verify_signature(raw_body: bytes, header_value: str | None, app_secret: str) -> None:

@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import urlparse
 
-from helpdesk.channels.messaging.items import Identity
+from helpdesk.channels.messaging.items import Identity, SendOutcome
+from helpdesk.channels.messaging.items import SendResult as SendResult
 from helpdesk.channels.messaging.twilio import ACCOUNT_SID, BSUID, E164, NUMBER, SERVICE_SID, SID, WA_ID
 from helpdesk.domain.errors import InvalidInput
 
@@ -20,7 +20,6 @@ API_VERSION = "2010-04-01"
 MAX_MEDIA = 10
 MAX_DETAIL = 300
 
-SendOutcome = Literal["sent", "retry", "failed", "window_closed", "opted_out", "reauthorise"]
 
 # Twilio error codes that say more than "failed", in a send's answer or a status callback's ErrorCode.
 ERROR_OUTCOMES: dict[str, SendOutcome] = {
@@ -32,18 +31,6 @@ ERROR_OUTCOMES: dict[str, SendOutcome] = {
 }
 
 _CONTENT_SID = re.compile(r"HX[0-9a-fA-F]{32}")
-
-
-@dataclass(frozen=True)
-class SendResult:
-    """What became of a send: ``sent`` (with Twilio's SID when it gave one), ``retry`` later, ``failed``,
-    ``window_closed`` (send a template instead), ``opted_out`` or ``reauthorise`` (the channel's credentials);
-    ``code`` is Twilio's error code, ``detail`` the HTTP status and Twilio's message."""
-
-    provider_id: str | None
-    outcome: SendOutcome
-    code: str | None = None
-    detail: str | None = None
 
 
 class TwilioRequest(NamedTuple):
