@@ -24,6 +24,8 @@ FUNCTIONS = {
     "CsatSurveyFunction": "functions/csat_survey/",
     "SlaEscalationFunction": "functions/sla_escalation/",
     "AutomationsFunction": "functions/automations/",
+    "MessagingIngestFunction": "functions/messaging_ingest/",
+    "MessagingSendFunction": "functions/messaging_send/",
 }
 SQS_FED = {
     "EmailIngestFunction": "SesInboundQueue",
@@ -31,6 +33,8 @@ SQS_FED = {
     "TriggerEvalFunction": "TriggerQueue",
     "NotifyFunction": "NotifyQueue",
     "CsatSurveyFunction": "SurveyQueue",
+    "MessagingIngestFunction": "MessagingInboundQueue",
+    "MessagingSendFunction": "MessagingOutboundQueue",
 }
 API_ROUTES = {
     ("GET", "/api/v2/tickets.json"),
@@ -136,6 +140,12 @@ API_ROUTES = {
     ("GET", "/api/v2/users/{user_id}"),
     ("POST", "/api/v2/users/{user_id}"),
     ("PUT", "/api/v2/users/{user_id}"),
+    ("GET", "/inbound/whatsapp"),
+    ("POST", "/inbound/whatsapp"),
+    ("GET", "/inbound/messenger"),
+    ("POST", "/inbound/messenger"),
+    ("POST", "/inbound/twilio"),
+    ("POST", "/inbound/twilio/status"),
     ("GET", "/api/v2/users/{user_id}/identities"),
     ("POST", "/api/v2/users/{user_id}/identities"),
     ("GET", "/api/v2/users/{user_id}/identities.json"),
@@ -316,17 +326,24 @@ def test_function_environments(sam: Template) -> None:
         k: set(v["Properties"].get("Environment", {}).get("Variables", {}))
         for k, v in of_type(sam, "AWS::Serverless::Function").items()
     }
-    assert env["ApiFunction"] == {"INBOUND_QUEUE_URL", "RAW_MAIL_BUCKET", "SURVEY_SECRET_ARN", "INBOUND_SECRET_ARN"}
+    assert env["ApiFunction"] == {"INBOUND_QUEUE_URL", "RAW_MAIL_BUCKET", "SURVEY_SECRET_ARN", "INBOUND_SECRET_ARN",
+                                  "MESSAGING_QUEUE_URL", "MESSAGING_DEAD_LETTER_URL", "PUBLIC_API_URL"}
     assert env["EmailIngestFunction"] == {"INBOUND_QUEUE_URL", "RAW_MAIL_BUCKET"}
     assert env["TicketCreateFunction"] == {"RAW_MAIL_BUCKET"}
     assert env["NotifyFunction"] == {"PUBLIC_API_URL", "RAW_MAIL_BUCKET", "REPLY_QUOTE_HISTORY",
                                      "WEBHOOK_PRIVATE_TARGETS"}
     assert env["CsatSurveyFunction"] == {"SURVEY_DELAY_MINUTES", "SURVEY_SECRET_ARN", "PUBLIC_API_URL",
-                                         "RAW_MAIL_BUCKET"}
+                                         "RAW_MAIL_BUCKET", *MESSAGING_OUT}
     assert env["AutomationsFunction"] == {"CLOSE_SOLVED_AFTER_DAYS", "PUBLIC_API_URL", "SURVEY_SECRET_ARN",
                                           "RAW_MAIL_BUCKET"}
     assert env["TriggerEvalFunction"] == {"PUBLIC_API_URL", "SURVEY_SECRET_ARN", "RAW_MAIL_BUCKET"}
     assert env["SlaEscalationFunction"] == {"RAW_MAIL_BUCKET"}
+    assert env["MessagingIngestFunction"] == {"RAW_MAIL_BUCKET", "SURVEY_SECRET_ARN", "MESSAGING_AUTO_ACCOUNTS"}
+    assert env["MessagingSendFunction"] == {"RAW_MAIL_BUCKET", "PUBLIC_API_URL", *MESSAGING_OUT}
+
+
+MESSAGING_OUT = {"MESSAGING_SECRET_ARN", "WHATSAPP_API_BASE", "MESSENGER_API_BASE", "TWILIO_API_BASE",
+                 "MESSAGING_AUTO_ACCOUNTS"}  # what a function that sends on messaging channels reads
 
 
 def _s3_grants(template: Template, role: str) -> set[tuple[str, str]]:
@@ -426,6 +443,10 @@ def test_outputs(sam: Template) -> None:
         "MailgunInboundUrl",
         "PostmarkInboundUrl",
         "InboundProviderSecretArn",
+        "WhatsAppWebhookUrl",
+        "MessengerWebhookUrl",
+        "TwilioWebhookUrl",
+        "MessagingProviderSecretArn",
     }
 
 
@@ -470,6 +491,8 @@ def test_every_queue_redrives_to_a_dead_letter_queue(cfn: Template) -> None:
         "TriggerDeadLetterQueue",
         "NotifyDeadLetterQueue",
         "SurveyDeadLetterQueue",
+        "MessagingInboundDeadLetterQueue",
+        "MessagingOutboundDeadLetterQueue",
     }
     for dlq in dead_letter_queues(cfn):
         assert props(cfn, dlq)["MessageRetentionPeriod"] == 1209600
@@ -524,7 +547,9 @@ def test_visibility_timeout_is_six_times_the_function_timeout(cfn: Template) -> 
 
 EXPECTED_RULES = {
     "TicketChangesRule": ({"TicketCreated", "TicketUpdated"}, "TriggerQueue"),
-    "NotificationsRule": ({"ReplyPosted", "NotificationRequested", "WebhookRequested"}, "NotifyQueue"),
+    "NotificationsRule": ({"NotificationRequested", "WebhookRequested"}, "NotifyQueue"),
+    "EmailRepliesRule": ({"ReplyPosted"}, "NotifyQueue"),  # detail.messaging false: email tickets
+    "MessagingRepliesRule": ({"ReplyPosted"}, "MessagingOutboundQueue"),  # detail.messaging true
     "TicketSolvedRule": ({"TicketSolved"}, "SurveyQueue"),
 }
 
@@ -576,7 +601,8 @@ def test_every_rule_targets_a_queue_that_lets_it_send(cfn: Template) -> None:
 
 def test_rule_delivery_check_catches_a_missing_queue_policy(cfn: Template) -> None:
     broken = {"Resources": {k: v for k, v in cfn["Resources"].items() if k != "NotifyQueuePolicy"}}
-    assert rule_delivery_problems(broken) == ["NotificationsRule -> NotifyQueue has no queue policy for the rule"]
+    assert rule_delivery_problems(broken) == ["NotificationsRule -> NotifyQueue has no queue policy for the rule",
+                                              "EmailRepliesRule -> NotifyQueue has no queue policy for the rule"]
 
 
 def iam_statements(template: Template) -> Iterator[tuple[str, dict[str, Any]]]:

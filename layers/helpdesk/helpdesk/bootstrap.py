@@ -262,6 +262,46 @@ class Container:
         self._connection  # noqa: B018
         return DynamoRuleRemover()
 
+    # [area: messaging]
+
+    @cached_property
+    def messaging_transport(self) -> Any:  # a helpdesk.ports.MessagingTransport
+        from helpdesk.adapters.provider_http import HttpMessagingTransport, MessagingCredentials
+
+        s = self.settings
+        arn = s.require(s.messaging_secret_arn, "MESSAGING_SECRET_ARN")
+        return HttpMessagingTransport(MessagingCredentials(self._client("secretsmanager"), arn),
+                                      whatsapp_base=s.whatsapp_api_base, messenger_base=s.messenger_api_base,
+                                      twilio_base=s.twilio_api_base, public_api_url=s.public_api_url)
+
+    @cached_property
+    def channel_health(self) -> Any:  # a helpdesk.ports.ChannelHealthLog
+        from helpdesk.adapters.dynamo.conversations import DynamoChannelHealth
+
+        self._connection  # noqa: B018 - binds the models to this deployment's tables
+        return DynamoChannelHealth()
+
+    @cached_property
+    def messaging_queue(self) -> Any:  # a helpdesk.ports.MessagingQueue
+        from helpdesk.adapters.sqs import SqsMessagingQueue
+
+        url = self.settings.require(self.settings.messaging_queue_url, "MESSAGING_QUEUE_URL")
+        return SqsMessagingQueue(self._client("sqs"), url, self.settings.messaging_dead_letter_url)
+
+    @cached_property
+    def channel_accounts(self) -> Any:  # a helpdesk.ports.RuleStore[ChannelAccount]
+        from helpdesk.adapters.dynamo.automation_store import channel_account_store
+
+        self._connection  # noqa: B018 - binds the models to this deployment's tables
+        return channel_account_store()
+
+    @cached_property
+    def conversations(self) -> Any:  # a helpdesk.ports.ConversationStore
+        from helpdesk.adapters.dynamo.conversations import DynamoConversations
+
+        self._connection  # noqa: B018 - binds the models to this deployment's tables
+        return DynamoConversations(lambda: _clock.now().timestamp())
+
     # [area: sweeps]
 
     @cached_property

@@ -176,6 +176,9 @@ class _NoStore(RawMailStore):
     def get(self, key: str) -> bytes:
         raise KeyError(key)
 
+    def link(self, key: str, expires_seconds: int) -> str:
+        raise KeyError(key)
+
 
 class DryRunContainer(Container):
     """The environment's container whose raw store and inbound queue keep nothing: the same checks, no effect."""

@@ -34,6 +34,15 @@ class Settings:
     endpoint_url: str | None = None
     webhook_private_targets: bool = False
     close_solved_after_days: int = CLOSE_SOLVED_DAYS[1]
+    # messaging channels
+    messaging_queue_url: str | None = None  # the FIFO queue of inbound messaging items
+    messaging_dead_letter_url: str | None = None  # where an item that cannot be read goes, with its cause
+    messaging_secret_arn: str | None = None  # outbound credentials (provider tokens)
+    messaging_auto_accounts: bool = False  # the local stack: an account seen for the first time is created
+    messaging_survey_delay_minutes: int = 0  # a messaging ticket's survey is asked in the chat, while it is open
+    whatsapp_api_base: str = "https://graph.facebook.com/v21.0"
+    messenger_api_base: str = "https://graph.facebook.com/v21.0"
+    twilio_api_base: str = "https://api.twilio.com"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -59,6 +68,14 @@ class Settings:
             endpoint_url=source.get("AWS_ENDPOINT_URL"),
             webhook_private_targets=source.get("WEBHOOK_PRIVATE_TARGETS", "deny").lower() == "allow",
             close_solved_after_days=_days(source.get("CLOSE_SOLVED_AFTER_DAYS")),
+            messaging_queue_url=source.get("MESSAGING_QUEUE_URL"),
+            messaging_dead_letter_url=source.get("MESSAGING_DEAD_LETTER_URL"),
+            messaging_secret_arn=source.get("MESSAGING_SECRET_ARN"),
+            messaging_auto_accounts=source.get("MESSAGING_AUTO_ACCOUNTS", "false").lower() == "true",
+            messaging_survey_delay_minutes=int(source.get("MESSAGING_SURVEY_DELAY_MINUTES", "0")),
+            whatsapp_api_base=source.get("WHATSAPP_API_BASE") or cls.whatsapp_api_base,
+            messenger_api_base=source.get("MESSENGER_API_BASE") or cls.messenger_api_base,
+            twilio_api_base=source.get("TWILIO_API_BASE") or cls.twilio_api_base,
         )
 
     @property

@@ -10,6 +10,7 @@ from chalice.app import Chalice, Response
 from helpdesk.api.automations import automations
 from helpdesk.api.errors import mapped
 from helpdesk.api.inbound import inbound
+from helpdesk.api.messaging import messaging
 from helpdesk.api.organizations import organizations
 from helpdesk.api.requests import RequestContext, cursor_page, listing, page_size, path_id
 from helpdesk.api.rule_insights import insights
@@ -23,6 +24,7 @@ from helpdesk.api.workspace import workspace
 app = Chalice(app_name="helpdesk", configure_logs=False)  # logging is Powertools' (JSON), not a second handler
 app.api.binary_types.extend(["message/rfc822", "multipart/form-data"])
 app.register_blueprint(inbound)
+app.register_blueprint(messaging)
 app.register_blueprint(insights)
 app.register_blueprint(rules)
 app.register_blueprint(workspace)

@@ -28,6 +28,7 @@ STATUS: list[tuple[type[errors.HelpdeskError], int, str]] = [
     (errors.InvalidTransition, 422, "RecordInvalid"),
     (errors.ContentTooLarge, 413, "PayloadTooLarge"),
     (errors.InvalidInput, 400, "InvalidInput"),
+    (errors.Unavailable, 503, "ServiceUnavailable"),
 ]
 
 

@@ -16,7 +16,7 @@ from helpdesk.domain.errors import ConcurrentUpdate
 from helpdesk.domain.events import DomainEvent, events_for_update
 from helpdesk.domain.sla import SlaPolicy
 from helpdesk.domain.tickets import Update
-from helpdesk.ports import AlreadyApplied, VersionConflict
+from helpdesk.ports import AlreadyApplied, Conversation, VersionConflict
 from helpdesk.services.business_hours import schedules_for_sla
 
 T = TypeVar("T")
@@ -108,6 +108,7 @@ def commit(
     deps: Container, update: Update, *, idempotency_key: str | None = None,
     message_ids: Sequence[str] = (), extra_events: Sequence[DomainEvent] = (),
     on_saved: Callable[[], None] | None = None, sla_rules: SlaRules | None = None,
+    conversation: Conversation | None = None, announce_reply: bool = True,
 ) -> list[DomainEvent]:
     """Apply SLA targets (from ``sla_rules``, read now when not given), write the update in one transaction,
     then publish its events.
@@ -115,15 +116,17 @@ def commit(
     If the idempotency key was already written (a redelivery, or a crash between the write and the
     publish), the events stored with it are published again; consumers drop what they have seen by event_id.
     ``on_saved`` runs after the publish, only when this call made the write (never on a redelivery).
+    ``announce_reply=False`` keeps a public agent comment from being sent to the requester (it was already sent,
+    as a message from outside the help desk).
     """
     rules = sla_rules or read_sla_rules(deps)
     sla.apply_sla(update.ticket, rules.policies, deps.clock.now(), rules.schedules)
-    events = [*events_for_update(update), *extra_events]
+    events = [*events_for_update(update, reply_to_requester=announce_reply), *extra_events]
     saved = True
     try:
         deps.tickets.save(update.ticket, comment=update.comment, audit=update.audit, events=events,
                           idempotency_key=idempotency_key, message_ids=message_ids,
-                          created=update.previous is None)
+                          created=update.previous is None, conversation=conversation)
     except AlreadyApplied as done:
         events, saved = done.events, False
     deps.publisher.publish(events)

@@ -32,8 +32,9 @@ def schedule(deps: Container, detail: Mapping[str, Any]) -> bool:
         sat = ticket.satisfaction
         if ticket.status != "solved" or sat.score != "unoffered" or sat.survey_due_at is not None:
             return False
-        sat.survey_due_at = (ticket.solved_at or deps.clock.now()) + timedelta(
-            minutes=deps.settings.survey_delay_minutes)
+        delay = (deps.settings.messaging_survey_delay_minutes if ticket.conversation
+                 else deps.settings.survey_delay_minutes)  # a chat's survey is asked while its window is open
+        sat.survey_due_at = (ticket.solved_at or deps.clock.now()) + timedelta(minutes=delay)
         deps.tickets.save(ticket)
         return True
 
@@ -92,6 +93,12 @@ def _send_one(deps: Container, ticket_id: int) -> Sent | None:
         sat.survey_due_at = None
         deps.tickets.save(ticket)
         return None
+    if ticket.conversation is not None:
+        from helpdesk.services.messaging.chat_survey import offer
+
+        channel = offer(deps, ticket)
+        if channel is not None:
+            return _offered(deps, ticket, secrets.token_urlsafe(12), f"chat:{channel}")
     requester = deps.users.get(ticket.requester_id)
     if requester.bouncing or unmailable_reason(requester.email):  # never mailed: dropped, not retried
         sat.survey_due_at = None
@@ -111,11 +118,16 @@ def _send_one(deps: Container, ticket_id: int) -> Sent | None:
         auto_generated=True, loop_value=deps.settings.mail_domain,
     )
     deps.mailer.send_raw(raw, sender=deps.settings.sender_address, recipients=[requester.email])
+    return _offered(deps, ticket, nonce, requester.email)
+
+
+def _offered(deps: Container, ticket: Ticket, nonce: str, recipient: str) -> Sent:
+    now, sat = deps.clock.now(), ticket.satisfaction
     sat.score, sat.offered_at, sat.survey_nonce, sat.survey_due_at = "offered", now, nonce, None
-    event = ticket_event("SurveySent", ticket.id, nonce, SYSTEM, now, recipient=requester.email)
+    event = ticket_event("SurveySent", ticket.id, nonce, SYSTEM, now, recipient=recipient)
     deps.tickets.save(ticket, events=[event], idempotency_key=f"survey#{ticket.id}")
     deps.publisher.publish([event])
-    return Sent(ticket.id, requester.email)
+    return Sent(ticket.id, recipient)
 
 
 def open_survey(deps: Container, token: str) -> Ticket:

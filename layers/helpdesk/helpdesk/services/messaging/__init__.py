@@ -1,0 +1,1 @@
+"""services/messaging: the one conversation path every messaging channel shares."""
