@@ -9,7 +9,6 @@ import json
 import os
 import re
 import secrets
-import socket
 import threading
 from dataclasses import dataclass, field
 from email import policy
@@ -18,17 +17,12 @@ from typing import IO, Any
 
 from helpdesk.domain.clock import OffsetClock
 from helpdesk.local.dispatcher import Dispatcher
+from helpdesk.local.network import free_port as free_port
 from helpdesk.local.provision import LocalStack, provision
 from helpdesk.local.template import LOCAL_PARAMETERS, load_sam_template, translate_offline
 
 REGION = "us-east-1"
 TAP_QUEUE = "helpdesk-local-event-tap"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -65,6 +59,8 @@ class LocalRuntime:
     _http: Any
     _stop: threading.Event
     _threads: list[threading.Thread]
+    providers: Any = None  # helpdesk.local.fake_providers.FakeProviders
+    messaging_secrets: dict[str, str] = field(default_factory=dict)
 
     @property
     def api_url(self) -> str:
@@ -80,6 +76,8 @@ class LocalRuntime:
         self._http.shutdown()
         for thread in self._threads:
             thread.join(timeout=5)
+        if self.providers is not None:
+            self.providers.stop()
         self._emulator.stop()
 
 
@@ -135,9 +133,11 @@ def _start(root: Path, port: int, outbox: Path, emulator: Any, admin_email: str 
     from botocore.config import Config
 
     from helpdesk import bootstrap
+    from helpdesk.local.fake_providers import FakeProviders
     from helpdesk.local.server import serve
     from helpdesk.services.auth import create_admin
 
+    providers = FakeProviders(folder=outbox).start()
     emulator.wait_ready()
     endpoint = emulator.endpoint
     os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
@@ -146,7 +146,9 @@ def _start(root: Path, port: int, outbox: Path, emulator: Any, admin_email: str 
                        # writers that lose an optimistic-locking race retry for up to 20 s in AWS; the emulation,
                        # one request at a time and an order of magnitude slower, gets proportionally longer
                        "RETRY_BUDGET_SECONDS": os.environ.get("RETRY_BUDGET_SECONDS", "120")})
-    overrides = {**LOCAL_PARAMETERS, **(overrides or {})}
+    overrides = {**LOCAL_PARAMETERS, "WhatsAppApiBase": f"{providers.url}/v21.0",
+                 "MessengerApiBase": f"{providers.url}/v21.0", "TwilioApiBase": providers.url,
+                 "MessagingAutoAccounts": "true", **(overrides or {})}
     template = translate_offline(load_sam_template(root / "template.yaml"), overrides, region=REGION)
     stack = provision(template, endpoint_url=endpoint, parameter_overrides=overrides, region=REGION)
     os.environ.update(stack.env)
@@ -167,6 +169,7 @@ def _start(root: Path, port: int, outbox: Path, emulator: Any, admin_email: str 
     email = admin_email or os.environ.get("HELPDESK_ADMIN_EMAIL") or "admin@example.com"
     token = admin_token or os.environ.get("HELPDESK_ADMIN_TOKEN") or secrets.token_urlsafe(24)
     create_admin(bootstrap.container(), email, "Admin", token)
+    messaging_secrets = _messaging_secrets(session.client("secretsmanager", endpoint_url=endpoint), stack)
     from helpdesk.adapters.dynamo.models import open_connections
 
     open_connections()  # before any thread uses them
@@ -176,4 +179,24 @@ def _start(root: Path, port: int, outbox: Path, emulator: Any, admin_email: str 
     api.start()
     threads = [api, *dispatcher.start(stop)]
     return LocalRuntime(root, port, outbox, email, token, clock, stack, dispatcher, observed, emulator, http,
-                        stop, threads)
+                        stop, threads, providers, messaging_secrets)
+
+
+MESSAGING_ENV = {"meta_app_secret": "HELPDESK_META_APP_SECRET", "meta_verify_token": "HELPDESK_META_VERIFY_TOKEN",
+                 "twilio_auth_token": "HELPDESK_TWILIO_AUTH_TOKEN"}
+
+
+def _messaging_secrets(manager: Any, stack: LocalStack) -> dict[str, str]:
+    """The messaging webhooks' secrets: from HELPDESK_META_APP_SECRET, HELPDESK_META_VERIFY_TOKEN and
+    HELPDESK_TWILIO_AUTH_TOKEN when set, else generated (printed at start); and outbound tokens the fake providers
+    take."""
+    arn = stack.resources["InboundProviderSecret"]
+    document = json.loads(manager.get_secret_value(SecretId=arn)["SecretString"])
+    chosen = {key: os.environ.get(name) or secrets.token_hex(16) for key, name in MESSAGING_ENV.items()}
+    manager.put_secret_value(SecretId=arn, SecretString=json.dumps({**document, **chosen}))
+    outbound = stack.resources.get("MessagingProviderSecret")
+    if outbound:
+        manager.put_secret_value(SecretId=outbound, SecretString=json.dumps(
+            {"whatsapp_token": "local-whatsapp-token", "page_token": "local-page-token",
+             "twilio_auth_token": chosen["twilio_auth_token"]}))
+    return chosen
