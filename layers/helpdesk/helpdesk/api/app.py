@@ -8,6 +8,7 @@ from typing import Any
 from chalice.app import Chalice, Response
 
 from helpdesk.api.automations import automations
+from helpdesk.api.channel_accounts import channel_accounts_api
 from helpdesk.api.errors import mapped
 from helpdesk.api.inbound import inbound
 from helpdesk.api.messaging import messaging
@@ -25,6 +26,7 @@ app = Chalice(app_name="helpdesk", configure_logs=False)  # logging is Powertool
 app.api.binary_types.extend(["message/rfc822", "multipart/form-data"])
 app.register_blueprint(inbound)
 app.register_blueprint(messaging)
+app.register_blueprint(channel_accounts_api)
 app.register_blueprint(insights)
 app.register_blueprint(rules)
 app.register_blueprint(workspace)
