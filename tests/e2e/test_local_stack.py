@@ -39,6 +39,10 @@ def test_the_demo_shows_the_whole_pipeline(tmp_path: Path) -> None:
     mails = sorted((tmp_path / "out").glob("*.eml"))
     assert len(mails) == len(summary["emails_sent"]) >= 3
     assert summary["failures"] == []
+    assert summary["messages_in"] >= 2 and summary["channels"]["whatsapp"] == 1  # issue 7: a WhatsApp conversation
+    assert any(m["provider"] == "whatsapp" for m in summary["messages_out"])
+    calls = [json.loads(p.read_text()) for p in sorted((tmp_path / "out").glob("*.json"))]
+    assert len(calls) == len(summary["messages_out"]) and all({"method", "url", "body"} <= set(c) for c in calls)
 
 
 def test_the_demo_reads_like_a_product(tmp_path: Path) -> None:
@@ -47,8 +51,10 @@ def test_the_demo_reads_like_a_product(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     lines = (result.stdout + result.stderr).splitlines()
     assert len(lines) < 100, lines
-    assert [line[:5] for line in lines if line.startswith("[")] == [f"[{i}/8]" for i in range(1, 9)]
+    steps = [line.split("]")[0] + "]" for line in lines if line.startswith("[")]
+    assert steps == [f"[{i}/{len(steps)}]" for i in range(1, len(steps) + 1)] and len(steps) >= 10
     assert "Tickets" in result.stdout and "SLA breaches:" in result.stdout and "Surveys sent: 1" in result.stdout
+    assert "Messages in: " in result.stdout and "whatsapp 1" in result.stdout
     assert not any("HTTP/1.1" in line for line in lines)  # the request logs went to the log file
     assert "HTTP/1.1" in (tmp_path / "local.log").read_text()
     assert str(tmp_path / "local.log") in result.stderr

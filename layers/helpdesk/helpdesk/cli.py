@@ -108,7 +108,15 @@ def _demo(runtime: object, say: _Console, log_path: Path | None, *, as_json: boo
 
     assert isinstance(runtime, LocalRuntime)
     say(f"Local stack on {runtime.api_url} (admin {runtime.admin_email}); log: {log_path or 'this terminal'}")
-    summary = run_demo(runtime, progress=say)
+    try:
+        summary = run_demo(runtime, progress=say)
+    except Exception as error:  # the traceback goes to the log; the terminal gets one line that says where
+        import logging
+
+        logging.getLogger("helpdesk.demo").exception("the demo stopped")
+        print(f"demo failed: {type(error).__name__}: {error} (the traceback is in {log_path or 'the output above'})",
+              file=say._stream, flush=True)
+        return 1
     problems = check(summary)
     summary["problems"] = problems
     print(json.dumps(summary, indent=2) if as_json else table(summary), flush=True)

@@ -1,9 +1,12 @@
 """`helpdesk local --demo`: replay the sample events of events/ through the local stack's HTTP API and report
-what happened (tickets, threading, triggers, SLA breaches, surveys, ratings, mails)."""
+what happened (tickets, threading, triggers, SLA breaches, surveys, ratings, mails, messages in and out on the
+messaging channels)."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import re
 import time
@@ -19,6 +22,7 @@ from helpdesk.local.runtime import LocalRuntime
 
 EMAILS = ("email_order_refund.eml", "email_password_reset.eml", "email_invoice_question.eml")
 REPLY = "email_reply_order_refund.eml"
+MESSAGING_CHANNELS = ("whatsapp", "facebook", "instagram_dm", "sms", "web_widget")
 TRIGGERS = ("api_trigger_refund_priority.json", "api_trigger_acknowledge.json", "api_trigger_bad_rating.json")
 
 
@@ -28,13 +32,13 @@ class DemoFailed(RuntimeError):
 
 class Client:
     def __init__(self, runtime: LocalRuntime) -> None:
-        self._base = runtime.api_url
+        self.base = runtime.api_url
         credentials = f"{runtime.admin_email}/token:{runtime.admin_token}".encode()
         self._auth = "Basic " + base64.b64encode(credentials).decode()
 
     def call(self, method: str, path: str, body: bytes | None = None, content_type: str = "application/json",
              auth: bool = True) -> tuple[int, bytes]:
-        request = urllib.request.Request(self._base + path, data=body, method=method)
+        request = urllib.request.Request(self.base + path, data=body, method=method)
         if body is not None:
             request.add_header("Content-Type", content_type)
         if auth:
@@ -61,7 +65,7 @@ def run_demo(runtime: LocalRuntime, progress: Callable[[str], None] = lambda lin
     """Play the demo's steps through the HTTP API, telling ``progress`` about each as it is played."""
     events_dir = runtime.root / "events"
     api = Client(runtime)
-    steps = 8
+    steps = 10
     started = time.monotonic()
 
     def progress_line(line: str) -> None:
@@ -87,14 +91,65 @@ def run_demo(runtime: LocalRuntime, progress: Callable[[str], None] = lambda lin
     api.json("PUT", f"/api/v2/tickets/{first}", json.loads((events_dir / "api_solve.json").read_text()))
     runtime.dispatcher.drain()
     progress_line(f"[6/{steps}] an agent replied to ticket #{first} by the API, then solved it")
+    chat = _whatsapp(api, runtime, events_dir, "whatsapp_messages.json")
+    progress_line(f"[7/{steps}] two WhatsApp messages of a new contact posted, signed, to /inbound/whatsapp: "
+                  f"ticket #{chat}")
+    api.json("PUT", f"/api/v2/tickets/{chat}.json",
+             json.loads((events_dir / "api_agent_reply_whatsapp.json").read_text()))
+    runtime.dispatcher.drain()
+    _whatsapp_read(api, runtime, events_dir, chat)
+    progress_line(f"[8/{steps}] an agent replied to ticket #{chat} by the API: sent on WhatsApp, then read")
     api.json("POST", "/_local/clock/advance", {"minutes": 75})
-    progress_line(f"[7/{steps}] clock advanced 75 minutes: the SLA sweep ran every minute on the way")
+    progress_line(f"[9/{steps}] clock advanced 75 minutes: the SLA sweep ran every minute on the way")
     delay = int(runtime.stack.env.get("SURVEY_DELAY_MINUTES", "1440"))
     api.json("POST", "/_local/clock/advance", {"minutes": delay + 10})
     _rate(api, runtime, json.loads((events_dir / "survey_rating_bad.json").read_text()))
     runtime.dispatcher.drain()
-    progress_line(f"[8/{steps}] clock advanced {delay + 10} minutes: the survey was sent, and rated on its page")
+    progress_line(f"[10/{steps}] clock advanced {delay + 10} minutes: the survey was sent, and rated on its page")
     return summarise(api, runtime)
+
+
+def _post_meta(api: Client, runtime: LocalRuntime, path: str, raw: bytes) -> Any:
+    """Post a webhook body as Meta does: signed over its raw bytes with the app secret."""
+    secret = runtime.messaging_secrets["meta_app_secret"].encode()
+    signature = "sha256=" + hmac.new(secret, raw, hashlib.sha256).hexdigest()
+    request = urllib.request.Request(api.base + path, data=raw, method="POST", headers={
+        "Content-Type": "application/json", "X-Hub-Signature-256": signature})
+    try:
+        with urllib.request.urlopen(request, timeout=600) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        raise DemoFailed(f"POST {path} answered {error.code}: {error.read()[:300]!r}") from error
+
+
+def _fill(template: str, **values: str) -> bytes:
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", value)
+    return template.encode()
+
+
+def _whatsapp(api: Client, runtime: LocalRuntime, events_dir: Path, name: str) -> int:
+    now = str(int(runtime.clock.now().timestamp()))
+    _post_meta(api, runtime, "/inbound/whatsapp", _fill((events_dir / name).read_text(), now=now))
+    runtime.dispatcher.drain()
+    for ticket in api.json("GET", "/api/v2/tickets.json")["tickets"]:
+        if ticket["via"]["channel"] == "whatsapp":
+            return int(ticket["id"])
+    raise DemoFailed("the WhatsApp messages made no ticket")
+
+
+def _whatsapp_read(api: Client, runtime: LocalRuntime, events_dir: Path, ticket_id: int) -> None:
+    """The customer's phone reports the reply delivered, then read (statuses keyed by the id WhatsApp gave it)."""
+    comments = api.json("GET", f"/api/v2/tickets/{ticket_id}/comments.json")["comments"]
+    sent = [c for c in comments if ((c.get("metadata") or {}).get("delivery") or {}).get("provider_id")]
+    if not sent:
+        raise DemoFailed(f"the agent's reply on ticket #{ticket_id} was not sent on WhatsApp")
+    reply = sent[-1]
+    now = str(int(runtime.clock.now().timestamp()))
+    _post_meta(api, runtime, "/inbound/whatsapp", _fill(
+        (events_dir / "whatsapp_status_read.json").read_text(), now=now,
+        wamid=reply["metadata"]["delivery"]["provider_id"], correlation=f"t{ticket_id}c{reply['id']}"))
+    runtime.dispatcher.drain()
 
 
 def _ticket_for_subject(api: Client, subject: str) -> int:
@@ -134,6 +189,10 @@ def summarise(api: Client, runtime: LocalRuntime) -> dict[str, Any]:
         late = (at - due).total_seconds() if due and at else None
         breaches.append({"ticket_id": e["ticket_id"], "metric": e["metric"], "due_at": e["due_at"],
                          "breached_at": e["breached_at"], "seconds_after_due": late})
+    channels: dict[str, int] = {}
+    for t in tickets:
+        channels[t["via"]["channel"]] = channels.get(t["via"]["channel"], 0) + 1
+    sent = runtime.providers.sent() if runtime.providers is not None else []
     return {
         "tickets": [{"id": t["id"], "subject": t["subject"], "status": t["status"], "priority": t["priority"],
                      "tags": t["tags"], "satisfaction": t["satisfaction_rating"]["score"]}
@@ -148,8 +207,17 @@ def summarise(api: Client, runtime: LocalRuntime) -> dict[str, Any]:
         "emails_sent": [str(p.relative_to(runtime.outbox.parent)) if p.is_relative_to(runtime.outbox.parent)
                         else str(p) for p in runtime.observed.mails],
         "outbox": str(runtime.outbox),
+        "messages_in": _messages_in(runtime),
+        "messages_out": [{"provider": c.provider, "path": c.path} for c in sent],
+        "channels": dict(sorted(channels.items())),
         "failures": list(runtime.dispatcher.failures),
     }
+
+
+def _messages_in(runtime: LocalRuntime) -> int:
+    """Comments made from messages people sent on a messaging channel (the events the ingest published)."""
+    return sum(1 for kind in ("TicketCreated", "TicketUpdated") for e in _events(runtime, kind)
+               if (e.get("comment") or {}).get("via") in MESSAGING_CHANNELS)
 
 
 def check(summary: Mapping[str, Any]) -> list[str]:
@@ -168,6 +236,8 @@ def check(summary: Mapping[str, Any]) -> list[str]:
         problems.append("no survey sent and rated")
     if not summary["emails_sent"]:
         problems.append("no mail sent")
+    if summary["messages_in"] < 2 or not summary["messages_out"] or not summary["channels"].get("whatsapp"):
+        problems.append("no WhatsApp conversation in and out")
     return problems
 
 
@@ -187,6 +257,9 @@ def table(summary: Mapping[str, Any]) -> str:
                  + ", ".join(f"ticket {r['ticket_id']} {r['score']}" for r in summary["ratings"]))
     lines.append(f"Emails sent: {len(summary['emails_sent'])} (as .eml in {summary['outbox']})")
     lines += [f"  - {Path(m).name}" for m in summary["emails_sent"]]
+    lines.append(f"Messages in: {summary['messages_in']}   Messages out: {len(summary['messages_out'])} "
+                 f"(as .json in {summary['outbox']})   Tickets per channel: "
+                 + ", ".join(f"{channel} {count}" for channel, count in summary["channels"].items()))
     if summary["failures"]:
         lines.append("Failures:")
         lines += [f"  ! {f}" for f in summary["failures"]]
