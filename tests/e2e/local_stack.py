@@ -22,6 +22,8 @@ from tests.support import ROOT
 
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_TOKEN = "e2e-admin-token"
+META_APP_SECRET = "e2e-meta-app-secret"  # the messaging webhooks' secrets, given as a deployment gives them
+TWILIO_AUTH_TOKEN = "e2e-twilio-auth-token"
 
 
 def helpdesk_command() -> list[str]:
@@ -31,8 +33,16 @@ def helpdesk_command() -> list[str]:
 
 def child_environment(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(HELPDESK_ADMIN_EMAIL=ADMIN_EMAIL, HELPDESK_ADMIN_TOKEN=ADMIN_TOKEN, **extra)
+    env.update(HELPDESK_ADMIN_EMAIL=ADMIN_EMAIL, HELPDESK_ADMIN_TOKEN=ADMIN_TOKEN,
+               HELPDESK_META_APP_SECRET=META_APP_SECRET, HELPDESK_TWILIO_AUTH_TOKEN=TWILIO_AUTH_TOKEN, **extra)
     return env
+
+
+def meta_signature(raw: bytes) -> str:
+    import hashlib
+    import hmac
+
+    return "sha256=" + hmac.new(META_APP_SECRET.encode(), raw, hashlib.sha256).hexdigest()
 
 
 def basic(email: str, token: str) -> str:
@@ -66,7 +76,8 @@ class LocalStackProcess:
             self.printed.append(line.rstrip("\n"))
 
     def call(self, method: str, path: str, body: bytes | str | dict[str, Any] | None = None, *,
-             auth: str | None = None, content_type: str = "application/json", timeout: float = 120) -> Answer:
+             auth: str | None = None, content_type: str = "application/json", timeout: float = 120,
+             headers: dict[str, str] | None = None) -> Answer:
         data = json.dumps(body).encode() if isinstance(body, dict) else body.encode() if isinstance(
             body, str) else body
         request = urllib.request.Request(self.url + path, data=data, method=method)
@@ -74,6 +85,8 @@ class LocalStackProcess:
             request.add_header("Content-Type", content_type)
         if auth is not None:
             request.add_header("Authorization", auth)
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 return Answer(int(response.status), response.read(), dict(response.headers))

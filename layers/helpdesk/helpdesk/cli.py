@@ -69,6 +69,7 @@ def _banner(runtime: object, log_path: Path | None) -> None:
     url = runtime.api_url
     login = f"{runtime.admin_email}/token:{runtime.admin_token}"
     credentials = runtime.inbound_credentials()
+    chosen = runtime.messaging_secrets  # from HELPDESK_META_APP_SECRET and friends, or generated for this run
     lines = [
         f"Help desk running on {url}",
         f"  admin      {runtime.admin_email}   token: {runtime.admin_token}",
@@ -82,6 +83,10 @@ def _banner(runtime: object, log_path: Path | None) -> None:
         f"  webhooks   {url}/inbound/sendgrid (basic {credentials.basic('sendgrid')}), {url}/inbound/postmark "
         f"(basic {credentials.basic('postmark')}), {url}/inbound/mailgun (signing key in "
         f"{runtime.stack.env.get('INBOUND_SECRET_ARN', '?')})",
+        f"  whatsapp   {url}/inbound/whatsapp, messenger {url}/inbound/messenger   (Meta app secret "
+        f"{chosen.get('meta_app_secret', '?')}, verify token {chosen.get('meta_verify_token', '?')})",
+        f"  twilio     {url}/inbound/twilio, {url}/inbound/twilio/status   (auth token "
+        f"{chosen.get('twilio_auth_token', '?')}; replies go to fake providers, written into the outbox as .json)",
         "  clock      curl -X POST -d '{\"minutes\": 60}' " + f"{url}/_local/clock/advance",
         "Ctrl-C stops it.",
     ]

@@ -22,7 +22,7 @@ from helpdesk.channels.messaging.items import InboundMessage
 from helpdesk.domain.clock import iso, parse_iso
 from helpdesk.domain.events import ticket_event
 from helpdesk.domain.tickets import Actor, NewComment, Ticket, change_ticket
-from helpdesk.ports import OutboundMessage
+from helpdesk.ports import Conversation, OutboundMessage
 from helpdesk.services.common import commit, with_retries
 
 QUESTION = "How would you rate the support you received?"
@@ -55,14 +55,14 @@ def offer_message(deps: Container, ticket: Ticket, channel: str) -> OutboundMess
                                                    (payload(secret, ticket.id, "bad"), "Bad 👎")))
 
 
-def answer(deps: Container, item: InboundMessage) -> int | None:
-    """The ticket this message rated or commented on, when it answers a survey; None for any other message."""
+def answer(deps: Container, item: InboundMessage, conversation: Conversation | None) -> int | None:
+    """The ticket this message rated or commented on, when it answers a survey; None for any other message
+    (``conversation``: the message's, as just read)."""
     pressed = read_payload(deps.secrets.survey_secret(), item.payload) if item.payload else None
     if pressed is not None:
         _rate(deps, item, pressed[0], pressed[1], comment="")
         return pressed[0]
     if not item.payload and item.kind == "message" and item.text.strip():
-        conversation = deps.conversations.get(item.conversation)
         survey = conversation.survey if conversation else None
         if survey:
             return _answer_in_text(deps, item, survey)

@@ -25,7 +25,7 @@ from helpdesk.domain.channel_accounts import ChannelAccount
 from helpdesk.domain.clock import iso
 from helpdesk.domain.events import DomainEvent, ticket_event
 from helpdesk.domain.tickets import Actor, NewComment, Ticket, change_ticket, open_ticket
-from helpdesk.ports import Conversation
+from helpdesk.ports import Conversation, ConversationLookup
 from helpdesk.services.common import commit, with_retries
 from helpdesk.services.messaging import channel_accounts
 from helpdesk.services.messaging.people import requester_for, sender_label
@@ -61,10 +61,17 @@ def receive(deps: Container, item: InboundMessage) -> Received:
         return receive_echo(deps, item, account)
     from helpdesk.services.messaging import chat_survey
 
-    answered = chat_survey.answer(deps, item)
+    identities = [(item.sender.kind, item.sender.value), *((i.kind, i.value) for i in item.identities)]
+    read = [deps.conversations.lookup(item.conversation, identities)]  # one read serves the survey check too
+    answered = chat_survey.answer(deps, item, read[0].conversation)
     if answered is not None:
         return Received(answered, dropped="a satisfaction survey answer (recorded as the rating)")
-    return with_retries(lambda: _append(deps, item, account))
+
+    def attempt() -> Received:  # a retry after another writer won reads the conversation again
+        return _append(deps, item, account, read.pop() if read else deps.conversations.lookup(
+            item.conversation, identities))
+
+    return with_retries(attempt)
 
 
 def comment_text(item: InboundMessage) -> str:
@@ -94,10 +101,8 @@ def _reopens(account: ChannelAccount, ticket: Ticket, now: datetime) -> bool:
     return account.reopens((now - solved_at).total_seconds() / 3600)
 
 
-def _append(deps: Container, item: InboundMessage, account: ChannelAccount) -> Received:
+def _append(deps: Container, item: InboundMessage, account: ChannelAccount, found: ConversationLookup) -> Received:
     ref = message_ref(item.channel, item.account, item.provider_id)
-    identities = [(item.sender.kind, item.sender.value), *((i.kind, i.value) for i in item.identities)]
-    found = deps.conversations.lookup(item.conversation, identities)
     requester_id = requester_for(deps, item, found.users)
     conversation = found.conversation
     ticket = deps.tickets.get(conversation.ticket_id) if conversation and conversation.ticket_id else None
