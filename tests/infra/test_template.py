@@ -554,9 +554,9 @@ def test_visibility_timeout_is_six_times_the_function_timeout(cfn: Template) -> 
 
 EXPECTED_RULES = {
     "TicketChangesRule": ({"TicketCreated", "TicketUpdated"}, "TriggerQueue"),
-    "NotificationsRule": ({"NotificationRequested", "WebhookRequested"}, "NotifyQueue"),
+    "NotificationsRule": ({"NotificationRequested", "WebhookRequested"}, "NotifyQueue"),  # messaging false or absent
     "EmailRepliesRule": ({"ReplyPosted"}, "NotifyQueue"),  # detail.messaging false: email tickets
-    "MessagingRepliesRule": ({"ReplyPosted"}, "MessagingOutboundQueue"),  # detail.messaging true
+    "MessagingRepliesRule": ({"ReplyPosted", "NotificationRequested"}, "MessagingOutboundQueue"),  # messaging true
     "TicketSolvedRule": ({"TicketSolved"}, "SurveyQueue"),
 }
 

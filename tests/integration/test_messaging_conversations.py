@@ -112,3 +112,25 @@ def test_a_bad_signature_is_refused_and_nothing_is_queued(chat: Chat) -> None:
     for signature in ("", "sha256=" + "0" * 64, "sha1=abc"):
         assert chat.post_meta("/inbound/whatsapp", body, signature=signature).status_code == 401
     assert chat.pipeline.messages("MessagingInboundQueue") == []
+
+
+def test_a_rule_notifying_the_requester_of_a_messaging_ticket_writes_in_the_chat_not_by_mail(chat: Chat) -> None:
+    from moto.ses.models import ses_backends
+
+    p = chat.pipeline
+    p.json("POST", "/api/v2/triggers.json", {"trigger": {
+        "title": "Acknowledge", "conditions": {"all": [{"field": "update_type", "operator": "is", "value": "Create"}]},
+        "actions": [{"field": "notification_user", "value": [
+            "requester_id", "Received: {{ticket.title}}", "We got your request #{{ticket.id}}."]},
+                    {"field": "notification_user", "value": ["assignee_id", "New", "A new request"]}]}}, expect=201)
+    mails = ses_backends["123456789012"]["us-east-1"].sent_messages
+    before = len(mails)
+    chat.whatsapp(whatsapp_body(whatsapp_message("Hello?", "wamid.1", at=T0 - 60)))
+    p.dispatcher.drain()
+    [sent] = chat.providers.sent("whatsapp")
+    assert sent.body["text"]["body"] == "We got your request #1."
+    assert len(mails) == before  # nothing by mail: the requester has no address, and the chat is where they are
+    p.email(b"From: Ann <ann@customer.example>\r\nTo: support@example.com\r\nSubject: Mail\r\n"
+            b"Message-ID: <m1@customer.example>\r\n\r\nHello by mail\r\n")
+    p.dispatcher.drain()
+    assert len(chat.providers.sent("whatsapp")) == 1 and len(mails) == before + 1  # an email ticket: by mail

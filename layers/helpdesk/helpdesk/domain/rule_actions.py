@@ -48,6 +48,14 @@ class Notification:
     kind: str = "user"
 
 
+def to_chat(ticket: Mapping[str, Any], notification: Notification) -> bool:
+    """Whether a notification goes to the requester of a messaging ticket: it then leaves on the customer's
+    channel, as an agent's reply would; every other notification (agents, groups, an email ticket) is mail."""
+    recipient = notification.recipient
+    return (notification.kind == "user" and bool(ticket.get("conversation"))
+            and (recipient == "requester_id" or recipient == ticket.get("requester_id")))
+
+
 def _message(recipient: Callable[[Any], str | int], size: int, value: Any) -> list[Any]:
     if not isinstance(value, list | tuple) or len(value) != size:
         parts = "recipient, subject, body" if size == 3 else "recipient, body"

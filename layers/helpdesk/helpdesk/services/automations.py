@@ -29,7 +29,7 @@ from helpdesk.domain.business_hours import Schedule
 from helpdesk.domain.clock import iso, to_epoch
 from helpdesk.domain.errors import InvalidInput, TicketNotFound
 from helpdesk.domain.events import DomainEvent, ticket_event
-from helpdesk.domain.rule_actions import apply_action, mentions_rating, notifications, placeholder_context
+from helpdesk.domain.rule_actions import apply_action, mentions_rating, notifications, placeholder_context, to_chat
 from helpdesk.domain.rule_context import UpdateContext
 from helpdesk.domain.tickets import EDITABLE_FIELDS, RULE, SYSTEM, Ticket, change_ticket
 from helpdesk.ports import AlreadyApplied, RuleStore, TicketsByStatus
@@ -174,7 +174,7 @@ class _Run:
             if n.kind == "webhook" else
             ticket_event("NotificationRequested", ticket_id, f"{key}:{i}", RULE, self.now, recipient=n.recipient,
                          subject=n.subject, body=n.body, trigger_id=n.trigger_id, automation_id=automation.id,
-                         responding_to_automatic=False)
+                         responding_to_automatic=False, messaging=to_chat(after, n))
             for i, n in enumerate(found)
         )]
 

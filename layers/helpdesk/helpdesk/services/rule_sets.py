@@ -7,6 +7,7 @@ from typing import Any
 
 from helpdesk.bootstrap import Container
 from helpdesk.domain.events import ticket_event
+from helpdesk.domain.rule_actions import to_chat
 from helpdesk.domain.rule_context import UpdateContext
 from helpdesk.domain.rule_sets import RuleSet, RuleSetRun, evaluate_rule_sets
 from helpdesk.domain.tickets import EDITABLE_FIELDS, RULE, change_ticket
@@ -57,7 +58,7 @@ def _apply(deps: Container, ticket_id: int, run: RuleSetRun, key: str) -> None:
     now = deps.clock.now()
     notices = [ticket_event("NotificationRequested", ticket_id, f"{key}:{i}", RULE, now, recipient=n.recipient,
                             subject=n.subject, body=n.body, trigger_id=n.trigger_id, rule_set_id=n.trigger_id,
-                            responding_to_automatic=False)
+                            responding_to_automatic=False, messaging=to_chat(ticket.snapshot(), n))
                for i, n in enumerate(run.notifications) if n.kind != "webhook"]
     fields = {name: new for name, (_, new) in run.changes.items()
               if name in EDITABLE_FIELDS and ticket.field_value(name) != new}

@@ -11,7 +11,7 @@ from helpdesk.bootstrap import Container
 from helpdesk.domain.clock import parse_iso
 from helpdesk.domain.errors import InvalidInput, TicketNotFound
 from helpdesk.domain.events import DomainEvent, ticket_event
-from helpdesk.domain.rule_actions import mentions_rating
+from helpdesk.domain.rule_actions import mentions_rating, to_chat
 from helpdesk.domain.tickets import EDITABLE_FIELDS, RULE, change_ticket
 from helpdesk.domain.triggers import Trigger, TriggerRun, UpdateContext, run_triggers
 from helpdesk.domain.users import User
@@ -137,7 +137,7 @@ def _side_events(run: TriggerRun, ticket_id: int, source_event: str, deps: Conta
         if n.kind == "webhook" else
         ticket_event("NotificationRequested", ticket_id, f"{source_event}:{i}", RULE, now,
                      recipient=n.recipient, subject=n.subject, body=n.body, trigger_id=n.trigger_id,
-                     responding_to_automatic=automatic)
+                     responding_to_automatic=automatic, messaging=to_chat(run.ticket, n))
         for i, n in enumerate(run.notifications)
     )]
 
