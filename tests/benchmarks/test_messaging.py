@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.benchmarks.test_cold_start import BASELINE, RUNS, _loader, _time
+from tests.benchmarks.test_local_stack_latency import _percentile
 from tests.e2e.local_stack import LocalStackProcess, meta_signature, start_local_stack
 from tests.integration.messaging_support import PHONE_NUMBER_ID, Chat, whatsapp_body, whatsapp_message, whatsapp_status
 from tests.integration.messaging_support import chat as chat  # the fixture
@@ -136,11 +137,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStackProces
         yield running
     finally:
         running.stop()
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 @pytest.mark.benchmark
