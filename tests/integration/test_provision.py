@@ -142,18 +142,37 @@ def test_inbound_queue_is_fifo(stack: LocalStack, client: ClientFactory) -> None
     assert drain_bodies(sqs, url) == ["m"]
 
 
+FUNCTIONS = {
+    "ApiFunction",
+    "EmailIngestFunction",
+    "TicketCreateFunction",
+    "TriggerEvalFunction",
+    "NotifyFunction",
+    "CsatSurveyFunction",
+    "SlaEscalationFunction",
+    "AutomationsFunction",
+    "MessagingIngestFunction",
+    "MessagingSendFunction",
+}
+ROUTED_QUEUES = ("TriggerQueue", "NotifyQueue", "SurveyQueue", "MessagingOutboundQueue")
+
+
 @pytest.mark.parametrize(
-    ("detail_type", "queue"),
+    ("detail_type", "extra", "queue"),
     [
-        ("TicketCreated", "TriggerQueue"),
-        ("TicketUpdated", "TriggerQueue"),
-        ("ReplyPosted", "NotifyQueue"),
-        ("NotificationRequested", "NotifyQueue"),
-        ("TicketSolved", "SurveyQueue"),
+        ("TicketCreated", {}, "TriggerQueue"),
+        ("TicketUpdated", {}, "TriggerQueue"),
+        ("ReplyPosted", {"messaging": False}, "NotifyQueue"),  # an email ticket's reply goes by mail
+        ("ReplyPosted", {"messaging": True}, "MessagingOutboundQueue"),  # a chat's, on its channel
+        ("NotificationRequested", {}, "NotifyQueue"),
+        ("NotificationRequested", {"messaging": False}, "NotifyQueue"),
+        ("NotificationRequested", {"messaging": True}, "MessagingOutboundQueue"),  # to a chat's requester
+        ("WebhookRequested", {}, "NotifyQueue"),
+        ("TicketSolved", {}, "SurveyQueue"),
     ],
 )
 def test_bus_rules_deliver_to_their_queue(
-    stack: LocalStack, client: ClientFactory, detail_type: str, queue: str
+    stack: LocalStack, client: ClientFactory, detail_type: str, extra: dict[str, bool], queue: str
 ) -> None:
     sqs = client("sqs")
     result = client("events").put_events(
@@ -161,13 +180,13 @@ def test_bus_rules_deliver_to_their_queue(
             {
                 "Source": "helpdesk",
                 "DetailType": detail_type,
-                "Detail": json.dumps({"version": "1", "ticket_id": 42}),
+                "Detail": json.dumps({"version": "1", "ticket_id": 42, **extra}),
                 "EventBusName": stack.env["EVENT_BUS_NAME"],
             }
         ]
     )
     assert result["FailedEntryCount"] == 0
-    received = {name: drain(sqs, stack.resources[name]) for name in ("TriggerQueue", "NotifyQueue", "SurveyQueue")}
+    received = {name: drain(sqs, stack.resources[name]) for name in ROUTED_QUEUES}
     delivered = received.pop(queue)
     assert [(e["detail-type"], e["detail"]["ticket_id"]) for e in delivered] == [(detail_type, 42)]
     assert received == {name: [] for name in received}
@@ -198,16 +217,7 @@ def test_secret_bucket_and_sender_identity(stack: LocalStack, client: ClientFact
 
 def test_functions_sources_and_schedules(stack: LocalStack) -> None:
     functions = stack.functions
-    assert set(functions) == {
-        "ApiFunction",
-        "EmailIngestFunction",
-        "TicketCreateFunction",
-        "TriggerEvalFunction",
-        "NotifyFunction",
-        "CsatSurveyFunction",
-        "SlaEscalationFunction",
-        "AutomationsFunction",
-    }
+    assert set(functions) == FUNCTIONS
     assert functions["ApiFunction"].code_uri == "functions/api"
     assert functions["ApiFunction"].handler == "app.app"
     assert functions["TicketCreateFunction"].code_uri == "functions/ticket_create"
@@ -219,6 +229,8 @@ def test_functions_sources_and_schedules(stack: LocalStack) -> None:
         "TriggerEvalFunction": [stack.resources["TriggerQueue"]],
         "NotifyFunction": [stack.resources["NotifyQueue"]],
         "CsatSurveyFunction": [stack.resources["SurveyQueue"]],
+        "MessagingIngestFunction": [stack.resources["MessagingInboundQueue"]],
+        "MessagingSendFunction": [stack.resources["MessagingOutboundQueue"]],
     }
     for function in functions.values():
         for source in function.sqs_sources:
@@ -278,7 +290,7 @@ def test_provisions_in_process_without_an_endpoint(translated: dict[str, Any]) -
             ]
         )
         assert [e["detail"]["ticket_id"] for e in drain(sqs, stack.resources["SurveyQueue"])] == [7]
-        assert len(stack.functions) == 8
+        assert len(stack.functions) == len(FUNCTIONS)
 
 
 def test_schedule_expressions() -> None:
