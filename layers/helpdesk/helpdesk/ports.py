@@ -85,6 +85,17 @@ class TicketRepository(ABC):
         not. Kept apart from what ``set_delivery`` records of the send; never touches the ticket."""
 
     @abstractmethod
+    def attachment_states(self, ticket_id: int, comment_id: int) -> dict[int, dict[str, Any]]:
+        """What was recorded of the comment's attachments fetched after it was written (messaging media), by the
+        attachment's position (1 for the first); CommentNotFound when the comment does not exist."""
+
+    @abstractmethod
+    def set_attachment_state(self, ticket_id: int, comment_id: int, position: int, state: Mapping[str, Any]) -> bool:
+        """Record the state of one attachment of a comment (``stored`` with its key, or ``failed`` with the
+        reason), seen through the comment's attachments; False, changing nothing, when it was stored already.
+        Writes the comment's attachment states only: never the ticket (no ``updated_at``, trigger or SLA)."""
+
+    @abstractmethod
     def ticket_for_message_ids(self, message_ids: Sequence[str]) -> int | None: ...
 
     @abstractmethod
