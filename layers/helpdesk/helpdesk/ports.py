@@ -571,3 +571,33 @@ class ChannelHealthLog(ABC):
 
     @abstractmethod
     def health(self, channel: str, account: str) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class MediaDownload:
+    """A media's bytes as the provider served them, with the SHA-256 digests it gave along the way (WhatsApp's
+    media endpoint gives one beside the URL)."""
+
+    data: bytes
+    content_type: str | None = None
+    sha256: tuple[str, ...] = ()
+
+
+class MediaUnavailable(Exception):
+    """A media could not be fetched: ``reason`` is the word the attachment shows (``not_found``, ``unauthorized``,
+    ``provider_error``, ``unreachable``, ``too_large``, ``forbidden_source``, ``bad_url``...), ``retry`` whether
+    another attempt may succeed (a provider error) or cannot (a file over the size cap)."""
+
+    def __init__(self, reason: str, detail: str, *, retry: bool) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason, self.detail, self.retry = reason, detail, retry
+
+
+class MediaDownloads(ABC):
+    """Fetches a media a person sent on a messaging channel, with the provider's credentials sent to the provider's
+    own hosts only."""
+
+    @abstractmethod
+    def download(self, channel: str, account: str, ref: str, limit: int) -> MediaDownload:
+        """``ref`` is the provider's media id (WhatsApp) or URL (Messenger, Instagram, Twilio); at most ``limit``
+        bytes are read. Raises MediaUnavailable."""
