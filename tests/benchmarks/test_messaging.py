@@ -27,6 +27,7 @@ REQUESTS_PER_MESSAGE = 6
 NEW_HANDLERS = {
     "messaging_ingest": ("functions/messaging_ingest/handler.py", "handler"),
     "messaging_send": ("functions/messaging_send/handler.py", "handler"),
+    "messaging_media": ("functions/messaging_media/handler.py", "handler"),
 }
 T0 = int(START.timestamp())
 

@@ -26,6 +26,7 @@ FUNCTIONS = {
     "AutomationsFunction": "functions/automations/",
     "MessagingIngestFunction": "functions/messaging_ingest/",
     "MessagingSendFunction": "functions/messaging_send/",
+    "MessagingMediaFunction": "functions/messaging_media/",
 }
 SQS_FED = {
     "EmailIngestFunction": "SesInboundQueue",
@@ -35,6 +36,7 @@ SQS_FED = {
     "CsatSurveyFunction": "SurveyQueue",
     "MessagingIngestFunction": "MessagingInboundQueue",
     "MessagingSendFunction": "MessagingOutboundQueue",
+    "MessagingMediaFunction": "MessagingMediaQueue",
 }
 API_ROUTES = {
     ("GET", "/api/v2/tickets.json"),
@@ -347,6 +349,8 @@ def test_function_environments(sam: Template) -> None:
     assert env["SlaEscalationFunction"] == {"RAW_MAIL_BUCKET"}
     assert env["MessagingIngestFunction"] == {"RAW_MAIL_BUCKET", "SURVEY_SECRET_ARN", "MESSAGING_AUTO_ACCOUNTS"}
     assert env["MessagingSendFunction"] == {"RAW_MAIL_BUCKET", "PUBLIC_API_URL", *MESSAGING_OUT}
+    assert env["MessagingMediaFunction"] == {"RAW_MAIL_BUCKET", "MESSAGING_SECRET_ARN", "WHATSAPP_API_BASE",
+                                             "TWILIO_API_BASE", "WEBHOOK_PRIVATE_TARGETS"}
 
 
 MESSAGING_OUT = {"MESSAGING_SECRET_ARN", "WHATSAPP_API_BASE", "MESSENGER_API_BASE", "TWILIO_API_BASE",
@@ -500,6 +504,7 @@ def test_every_queue_redrives_to_a_dead_letter_queue(cfn: Template) -> None:
         "SurveyDeadLetterQueue",
         "MessagingInboundDeadLetterQueue",
         "MessagingOutboundDeadLetterQueue",
+        "MessagingMediaDeadLetterQueue",
     }
     for dlq in dead_letter_queues(cfn):
         assert props(cfn, dlq)["MessageRetentionPeriod"] == 1209600
@@ -557,6 +562,7 @@ EXPECTED_RULES = {
     "NotificationsRule": ({"NotificationRequested", "WebhookRequested"}, "NotifyQueue"),  # messaging false or absent
     "EmailRepliesRule": ({"ReplyPosted"}, "NotifyQueue"),  # detail.messaging false: email tickets
     "MessagingRepliesRule": ({"ReplyPosted", "NotificationRequested"}, "MessagingOutboundQueue"),  # messaging true
+    "MessagingMediaRule": ({"MediaRequested"}, "MessagingMediaQueue"),
     "TicketSolvedRule": ({"TicketSolved"}, "SurveyQueue"),
 }
 
@@ -785,3 +791,42 @@ def test_event_catalog_documents_every_routed_detail_type(cfn: Template) -> None
         "SatisfactionRated",
         "SurveySent",
     }
+
+
+# ---------------------------------------------------------------- messaging media
+
+
+def test_the_media_function_may_do_only_what_fetching_media_needs(cfn: Template) -> None:
+    """It reads the messaging provider secret, reads and conditionally updates comment items of the Activity table
+    (their attachment states) and puts objects under attachments/: no ticket, no event, no other secret (its queue
+    is read through the managed SQS execution policy every queue-fed function has)."""
+    import json
+
+    role = str(get_att_target(props(cfn, "MessagingMediaFunction")["Role"]))
+    granted: set[tuple[str, str]] = set()
+    for name, statement in iam_statements(cfn):
+        if name != role or statement.get("Effect") != "Allow":
+            continue
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        for resource in resources:
+            text = json.dumps(resource)
+            target = next((known for known in ("ActivityTable", "MessagingProviderSecret", "/attachments/*")
+                           if known in text), text)
+            granted |= {(action, target) for action in actions}
+    assert granted == {("dynamodb:GetItem", "ActivityTable"), ("dynamodb:UpdateItem", "ActivityTable"),
+                       ("s3:PutObject", "/attachments/*"),
+                       ("secretsmanager:GetSecretValue", "MessagingProviderSecret")}
+
+
+def test_the_media_queue_retries_as_often_as_the_media_step_counts_attempts(cfn: Template) -> None:
+    """The media step marks a download failed on its last attempt, the queue's last receive: a request still
+    failing after that (its marking failed, it could not be read) is dead-lettered with the cause logged."""
+    from helpdesk.services.messaging.fetch_media import ATTEMPTS
+
+    queue = props(cfn, "MessagingMediaQueue")
+    assert "FifoQueue" not in queue  # a standard queue: media of one conversation need no order
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == ATTEMPTS
+    assert get_att_target(queue["RedrivePolicy"]["deadLetterTargetArn"]) == "MessagingMediaDeadLetterQueue"
+    [statement] = props(cfn, "MessagingMediaQueuePolicy")["PolicyDocument"]["Statement"]
+    assert get_att_target(statement["Condition"]["ArnEquals"]["aws:SourceArn"]) == "MessagingMediaRule"

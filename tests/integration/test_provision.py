@@ -153,8 +153,9 @@ FUNCTIONS = {
     "AutomationsFunction",
     "MessagingIngestFunction",
     "MessagingSendFunction",
+    "MessagingMediaFunction",
 }
-ROUTED_QUEUES = ("TriggerQueue", "NotifyQueue", "SurveyQueue", "MessagingOutboundQueue")
+ROUTED_QUEUES = ("TriggerQueue", "NotifyQueue", "SurveyQueue", "MessagingOutboundQueue", "MessagingMediaQueue")
 
 
 @pytest.mark.parametrize(
@@ -169,6 +170,7 @@ ROUTED_QUEUES = ("TriggerQueue", "NotifyQueue", "SurveyQueue", "MessagingOutboun
         ("NotificationRequested", {"messaging": True}, "MessagingOutboundQueue"),  # to a chat's requester
         ("WebhookRequested", {}, "NotifyQueue"),
         ("TicketSolved", {}, "SurveyQueue"),
+        ("MediaRequested", {}, "MessagingMediaQueue"),
     ],
 )
 def test_bus_rules_deliver_to_their_queue(
@@ -231,6 +233,7 @@ def test_functions_sources_and_schedules(stack: LocalStack) -> None:
         "CsatSurveyFunction": [stack.resources["SurveyQueue"]],
         "MessagingIngestFunction": [stack.resources["MessagingInboundQueue"]],
         "MessagingSendFunction": [stack.resources["MessagingOutboundQueue"]],
+        "MessagingMediaFunction": [stack.resources["MessagingMediaQueue"]],
     }
     for function in functions.values():
         for source in function.sqs_sources:

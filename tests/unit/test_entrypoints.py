@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from helpdesk.entrypoints import SKIPPED, sqs_batch
+from helpdesk.entrypoints import SKIPPED, sqs_batch, sqs_batch_attempts
 from tests.support import LogLines
 
 
@@ -68,3 +68,26 @@ def test_records_skipped_behind_a_failure_in_their_fifo_group_say_so() -> None:
     assert handled == []
     errors = _errors(log)
     assert "not an object" in errors["m-0"] and errors["m-1"] == SKIPPED
+
+
+@pytest.mark.parametrize(("count", "attempt"), [("1", 1), ("4", 4), ("", 1), ("x", 1), (None, 1), ("0", 1)])
+def test_a_handler_that_counts_attempts_gets_the_records_receive_count(count: str | None, attempt: int) -> None:
+    event = _event('{"ticket_id": 3}')
+    if count is not None:
+        event["Records"][0]["attributes"]["ApproximateReceiveCount"] = count
+    seen: list[tuple[dict[str, Any], int]] = []
+    response = sqs_batch_attempts(event, None, lambda body, attempt: seen.append((body, attempt)))
+    assert response == {"batchItemFailures": []}
+    assert seen == [({"ticket_id": 3}, attempt)]
+
+
+def test_a_handler_that_counts_attempts_reports_its_failures_with_their_cause() -> None:
+    def fail(body: dict[str, Any], attempt: int) -> None:
+        raise TimeoutError(f"attempt {attempt}")
+
+    event = _event('{"ticket_id": 3}')
+    event["Records"][0]["attributes"]["ApproximateReceiveCount"] = "2"
+    with LogLines() as log:
+        response = sqs_batch_attempts(event, None, fail)
+    assert response == {"batchItemFailures": [{"itemIdentifier": "m-0"}]}
+    assert _errors(log) == {"m-0": "TimeoutError: attempt 2"}

@@ -275,6 +275,16 @@ class Container:
                                       twilio_base=s.twilio_api_base, public_api_url=s.public_api_url)
 
     @cached_property
+    def media_downloads(self) -> Any:  # a helpdesk.ports.MediaDownloads
+        from helpdesk.adapters.provider_http import HttpMediaDownloads, MessagingCredentials
+
+        s = self.settings
+        arn = s.require(s.messaging_secret_arn, "MESSAGING_SECRET_ARN")
+        return HttpMediaDownloads(MessagingCredentials(self._client("secretsmanager"), arn),
+                                  whatsapp_base=s.whatsapp_api_base, twilio_base=s.twilio_api_base,
+                                  allow_private_sources=s.webhook_private_targets)
+
+    @cached_property
     def channel_health(self) -> Any:  # a helpdesk.ports.ChannelHealthLog
         from helpdesk.adapters.dynamo.conversations import DynamoChannelHealth
 

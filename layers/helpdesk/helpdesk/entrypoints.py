@@ -46,6 +46,24 @@ def sqs_batch(event: dict[str, Any], context: Any, handle: Callable[[dict[str, A
     For FIFO queues the records after a failure in the same message group are reported too (ordering),
     while other groups go on.
     """
+    return _batch(event, context, lambda body, record: handle(body), fifo)
+
+
+def sqs_batch_attempts(event: dict[str, Any], context: Any,
+                       handle: Callable[[dict[str, Any], int], Any]) -> dict[str, Any]:
+    """sqs_batch for work the queue retries that records its own failure on the last attempt: handle(body,
+    attempt), ``attempt`` being how many times the record was received (1 the first time)."""
+    return _batch(event, context, lambda body, record: handle(body, receive_count(record)), False)
+
+
+def receive_count(record: Any) -> int:
+    """The record's ApproximateReceiveCount (1 when absent or unreadable)."""
+    value = whole_number(record.attributes.get("ApproximateReceiveCount"))
+    return value if value is not None and value > 0 else 1
+
+
+def _batch(event: dict[str, Any], context: Any, handle: Callable[[dict[str, Any], Any], Any],
+           fifo: bool) -> dict[str, Any]:
     from aws_lambda_powertools.utilities.batch import (
         BatchProcessor,
         EventType,
@@ -67,7 +85,7 @@ def sqs_batch(event: dict[str, Any], context: Any, handle: Callable[[dict[str, A
             raise
         with ticket_context(_ticket_id(body), record.message_id):
             try:
-                return handle(body)
+                return handle(body, record)
             except Exception as exc:  # logged with the ticket and correlation ids, then reported
                 failed(record.message_id, exc)
                 raise

@@ -85,6 +85,17 @@ class TicketRepository(ABC):
         not. Kept apart from what ``set_delivery`` records of the send; never touches the ticket."""
 
     @abstractmethod
+    def attachment_states(self, ticket_id: int, comment_id: int) -> dict[int, dict[str, Any]]:
+        """What was recorded of the comment's attachments fetched after it was written (messaging media), by the
+        attachment's position (1 for the first); CommentNotFound when the comment does not exist."""
+
+    @abstractmethod
+    def set_attachment_state(self, ticket_id: int, comment_id: int, position: int, state: Mapping[str, Any]) -> bool:
+        """Record the state of one attachment of a comment (``stored`` with its key, or ``failed`` with the
+        reason), seen through the comment's attachments; False, changing nothing, when it was stored already.
+        Writes the comment's attachment states only: never the ticket (no ``updated_at``, trigger or SLA)."""
+
+    @abstractmethod
     def ticket_for_message_ids(self, message_ids: Sequence[str]) -> int | None: ...
 
     @abstractmethod
@@ -560,3 +571,33 @@ class ChannelHealthLog(ABC):
 
     @abstractmethod
     def health(self, channel: str, account: str) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class MediaDownload:
+    """A media's bytes as the provider served them, with the SHA-256 digests it gave along the way (WhatsApp's
+    media endpoint gives one beside the URL)."""
+
+    data: bytes
+    content_type: str | None = None
+    sha256: tuple[str, ...] = ()
+
+
+class MediaUnavailable(Exception):
+    """A media could not be fetched: ``reason`` is the word the attachment shows (``not_found``, ``unauthorized``,
+    ``provider_error``, ``unreachable``, ``too_large``, ``forbidden_source``, ``bad_url``...), ``retry`` whether
+    another attempt may succeed (a provider error) or cannot (a file over the size cap)."""
+
+    def __init__(self, reason: str, detail: str, *, retry: bool) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason, self.detail, self.retry = reason, detail, retry
+
+
+class MediaDownloads(ABC):
+    """Fetches a media a person sent on a messaging channel, with the provider's credentials sent to the provider's
+    own hosts only."""
+
+    @abstractmethod
+    def download(self, channel: str, account: str, ref: str, limit: int) -> MediaDownload:
+        """``ref`` is the provider's media id (WhatsApp) or URL (Messenger, Instagram, Twilio); at most ``limit``
+        bytes are read. Raises MediaUnavailable."""

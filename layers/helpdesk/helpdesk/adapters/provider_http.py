@@ -2,21 +2,43 @@
 and Twilio. The request bodies come from the channel modules; this module adds the base URL (configurable, so the
 local stack and the tests point it at their fake providers), the credentials (only ever to that base URL) and the
 HTTP call. The web chat widget has no provider: its visitor's page reads the ticket's public comments.
+
+Inbound media come back the same way (``HttpMediaDownloads``): WhatsApp's media id resolved to a URL with the
+bearer token, Twilio's ``MediaUrl`` with the account's basic auth, Messenger's and Instagram's URLs with nothing;
+each request, redirects included, carries the credentials only when its URL is the provider's own
+(``channels.messaging.media``), and is read in chunks up to a size cap.
 """
 
 from __future__ import annotations
 
 import base64
+import http.client
 import json
+import time
+import urllib.error
+import urllib.request
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode, urljoin
 
 from helpdesk.channels.messaging.items import Identity, SendResult
-from helpdesk.ports import MessagingTransport, OutboundMessage
+from helpdesk.channels.messaging.media import TWILIO_API_HOSTS, WHATSAPP_MEDIA_HOSTS, may_carry_credentials, origin
+from helpdesk.ports import (
+    EndpointForbidden,
+    MediaDownload,
+    MediaDownloads,
+    MediaUnavailable,
+    MessagingTransport,
+    OutboundMessage,
+)
 
 TIMEOUT_SECONDS = 10.0
+MEDIA_TIMEOUT_SECONDS = 20.0  # to connect, and between two reads
+MEDIA_DEADLINE_SECONDS = 60.0  # one media, redirects and all
+MAX_MEDIA_REDIRECTS = 3
+MAX_METADATA_BYTES = 64 * 1024
+CHUNK_BYTES = 64 * 1024
 
 
 class MessagingCredentials:
@@ -125,3 +147,109 @@ class HttpMessagingTransport(MessagingTransport):
                                     headers={"Content-Type": "application/x-www-form-urlencoded",
                                              "Authorization": f"Basic {basic}"})
         return twilio_send.read_response(answer.status, answer.data or b"")
+
+
+Credentials = tuple[str, Callable[[str], bool]]  # an Authorization value, and the URLs it may go to
+
+
+class HttpMediaDownloads(MediaDownloads):
+    def __init__(self, credentials: MessagingCredentials, *, whatsapp_base: str, twilio_base: str,
+                 allow_private_sources: bool = False) -> None:
+        from helpdesk.adapters.webhook_http import guarded_opener
+
+        self._credentials = credentials
+        self._whatsapp, self._twilio = whatsapp_base.rstrip("/"), twilio_base.rstrip("/")
+        # the configured providers are the operator's word (the local stack's fakes live on 127.0.0.1); any other
+        # URL is a payload's or a redirect's, and reaches no private address unless the deployment allows it
+        self._configured = {found for found in (origin(self._whatsapp), origin(self._twilio)) if found}
+        self._open_configured = guarded_opener(allow_private_targets=True)
+        self._open_other = guarded_opener(allow_private_targets=allow_private_sources)
+
+    def download(self, channel: str, account: str, ref: str, limit: int) -> MediaDownload:
+        if account.startswith("AC"):
+            return self._twilio_media(account, ref, limit)
+        if channel == "whatsapp":
+            return self._whatsapp_media(account, ref, limit)
+        if channel in ("facebook", "instagram_dm"):
+            return self._get(ref, limit, None)  # Meta's attachment URLs are fetched without any token
+        raise MediaUnavailable("no_source", f"{channel} media cannot be fetched", retry=False)
+
+    def _whatsapp_media(self, account: str, ref: str, limit: int) -> MediaDownload:
+        token = f"Bearer {self._credentials.token('whatsapp_token', account)}"
+        auth: Credentials = (token, lambda url: may_carry_credentials(url, self._whatsapp, WHATSAPP_MEDIA_HOSTS))
+        if origin(ref) is not None:  # a payload that carries the media URL itself
+            return self._get(ref, limit, auth)
+        lookup = f"{self._whatsapp}/{quote(ref, safe='')}?{urlencode({'phone_number_id': account})}"
+        try:
+            found = json.loads(self._get(lookup, MAX_METADATA_BYTES, auth).data)
+        except ValueError as exc:
+            raise MediaUnavailable("provider_error", "WhatsApp's media lookup is not JSON", retry=True) from exc
+        if not isinstance(found, dict) or not isinstance(found.get("url"), str):
+            raise MediaUnavailable("provider_error", "WhatsApp's media lookup has no url", retry=True)
+        url, size = found["url"], str(found.get("file_size", ""))
+        if size.isdigit() and int(size) > limit:
+            raise MediaUnavailable("too_large", f"{size} bytes, over the {limit} bytes cap", retry=False)
+        media = self._get(url, limit, auth)
+        sha256, mime = found.get("sha256"), found.get("mime_type")
+        return MediaDownload(media.data, mime if isinstance(mime, str) else media.content_type,
+                             (sha256,) if isinstance(sha256, str) and sha256 else ())
+
+    def _twilio_media(self, account: str, ref: str, limit: int) -> MediaDownload:
+        from helpdesk.channels.messaging.twilio import account_parts
+
+        try:
+            sid, _ = account_parts(account)
+        except ValueError as exc:
+            raise MediaUnavailable("no_source", str(exc), retry=False) from exc
+        secret = base64.b64encode(f"{sid}:{self._credentials.token('twilio_auth_token', sid)}".encode()).decode()
+        own = f"/2010-04-01/Accounts/{sid}/"
+        return self._get(ref, limit, (f"Basic {secret}", lambda url: may_carry_credentials(
+            url, self._twilio, TWILIO_API_HOSTS, path_prefix=own)))
+
+    def _get(self, url: str, limit: int, auth: Credentials | None) -> MediaDownload:
+        """GET ``url``, following redirects by hand: each hop carries the credentials only if it may."""
+        deadline = time.monotonic() + MEDIA_DEADLINE_SECONDS
+        for _ in range(MAX_MEDIA_REDIRECTS + 1):
+            where = origin(url)
+            if where is None:
+                raise MediaUnavailable("bad_url", f"{url[:100]!r} is not an http(s) URL to fetch", retry=False)
+            headers = {"Accept": "*/*"}
+            if auth is not None and auth[1](url):
+                headers["Authorization"] = auth[0]
+            opener = self._open_configured if where in self._configured else self._open_other
+            try:
+                with opener.open(urllib.request.Request(url, headers=headers), timeout=MEDIA_TIMEOUT_SECONDS) as answer:
+                    return MediaDownload(_read_capped(answer, limit, deadline), answer.headers.get("Content-Type"))
+            except urllib.error.HTTPError as error:
+                with error:
+                    location = error.headers.get("Location")
+                    if 300 <= error.code < 400 and location:
+                        url = urljoin(url, location)
+                        continue
+                    raise _refused(error.code, where[1]) from error
+            except EndpointForbidden as error:
+                raise MediaUnavailable("forbidden_source", str(error), retry=False) from error
+            except (http.client.HTTPException, OSError) as error:  # refused, timed out, reset, bad TLS
+                raise MediaUnavailable("unreachable", f"{where[1]}: {error}", retry=True) from error
+        raise MediaUnavailable("too_many_redirects", f"more than {MAX_MEDIA_REDIRECTS} redirects", retry=False)
+
+
+def _refused(status: int, host: str) -> MediaUnavailable:
+    reason = "not_found" if status in (404, 410) else "unauthorized" if status in (401, 403) else "provider_error"
+    return MediaUnavailable(reason, f"HTTP {status} from {host}", retry=True)  # Twilio's media may 404 a moment
+
+
+def _read_capped(answer: Any, limit: int, deadline: float) -> bytes:
+    declared = str(answer.headers.get("Content-Length") or "")
+    if declared.isdigit() and int(declared) > limit:
+        raise MediaUnavailable("too_large", f"{declared} bytes, over the {limit} bytes cap", retry=False)
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := answer.read(CHUNK_BYTES):
+        size += len(chunk)
+        if size > limit:
+            raise MediaUnavailable("too_large", f"over the {limit} bytes cap", retry=False)
+        if time.monotonic() > deadline:
+            raise MediaUnavailable("unreachable", f"slower than {MEDIA_DEADLINE_SECONDS:.0f} s", retry=True)
+        chunks.append(chunk)
+    return b"".join(chunks)

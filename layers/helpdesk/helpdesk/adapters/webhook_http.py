@@ -69,13 +69,19 @@ class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
         return self.do_open(_GuardedHTTPSConnection, req)
 
 
+def guarded_opener(allow_private_targets: bool = False) -> urllib.request.OpenerDirector:
+    """An opener that follows no redirect (a 3xx raises HTTPError, the caller decides) and, unless private targets
+    are allowed, raises EndpointForbidden before sending a byte to an address outside the public internet."""
+    # no proxies from the environment: through a proxy the peer checked would be the proxy, not the endpoint
+    handlers: list[urllib.request.BaseHandler] = [_NoRedirects(), urllib.request.ProxyHandler({})]
+    if not allow_private_targets:
+        handlers += [_GuardedHTTPHandler(), _GuardedHTTPSHandler()]
+    return urllib.request.build_opener(*handlers)
+
+
 class UrllibWebhookTransport(WebhookTransport):
     def __init__(self, allow_private_targets: bool = False) -> None:
-        # no proxies from the environment: through a proxy the peer checked would be the proxy, not the endpoint
-        handlers: list[urllib.request.BaseHandler] = [_NoRedirects(), urllib.request.ProxyHandler({})]
-        if not allow_private_targets:
-            handlers += [_GuardedHTTPHandler(), _GuardedHTTPSHandler()]
-        self._opener = urllib.request.build_opener(*handlers)
+        self._opener = guarded_opener(allow_private_targets)
 
     def send(self, method: str, url: str, headers: Mapping[str, str], body: bytes | None,
              timeout: float) -> HttpResult:

@@ -55,6 +55,10 @@ class UserNotFound(NotFound):
     pass
 
 
+class CommentNotFound(NotFound):
+    pass
+
+
 class Gone(HelpdeskError):
     """A one-time link already used or expired (HTTP 410)."""
 

@@ -149,6 +149,20 @@ class Dispatcher:
             self.observe()
         return handled
 
+    @contextmanager
+    def held(self, function: str) -> Iterator[None]:
+        """Leave the queues of ``function`` unread while the block runs (``drain`` does not wait for them): a test
+        sees the state before that step, as a user would while it is still to run. In-process polling only: the
+        workers of ``start`` read every queue."""
+        with self.lock:
+            kept = [source for source in self._sources if source[0] == function]
+            self._sources = [source for source in self._sources if source[0] != function]
+        try:
+            yield
+        finally:
+            with self.lock:
+                self._sources += kept
+
     def observe(self) -> None:
         """Run the observers (the local stack's event tap and outbox), one caller at a time."""
         with self._observing:

@@ -97,7 +97,8 @@ class ActivityModel(Model):
     """Comments (sk ``c#<seq>``), audits (``a#<seq>``) and message events (``e#<provider id>``: reactions, edits,
     deletions) of a ticket. A comment's delivery lives beside its document: what the send recorded (``delivery``)
     and the furthest status the provider reported (``delivery_state``, ranked by ``delivery_rank``), so a status is
-    one conditional update that never rewrites the comment, the send's record, or a further status."""
+    one conditional update that never rewrites the comment, the send's record, or a further status. Its media
+    fetched later (``attachment_states``) are recorded the same way, beside the document."""
 
     class Meta:
         table_name = "Activity"
@@ -108,6 +109,9 @@ class ActivityModel(Model):
     delivery: JSONAttribute = JSONAttribute(null=True)
     delivery_state: JSONAttribute = JSONAttribute(null=True)
     delivery_rank = NumberAttribute(null=True)
+    # messaging media fetched after the comment was written: {position: state}, written at a version of its own
+    attachment_states: JSONAttribute = JSONAttribute(null=True)
+    attachment_version = NumberAttribute(null=True)
 
 
 class UsersByRoleIndex(GlobalSecondaryIndex["DirectoryModel"]):

@@ -12,6 +12,11 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from helpdesk.adapters.dynamo.attachment_states import (
+    attachment_states,
+    set_attachment_state,
+    with_attachment_states,
+)
 from helpdesk.adapters.dynamo.conversations import conversation_write
 from helpdesk.adapters.dynamo.mapping import (
     audit_from_doc,
@@ -173,8 +178,8 @@ class DynamoTicketRepository(TicketRepository):
         return [DomainEvent.from_json(e) for e in doc.get("events", [])]
 
     def comments(self, ticket_id: int) -> list[Comment]:
-        return [_with_delivery(comment_from_doc(self._texts.expand(item.doc)), item) for item in
-                ActivityModel.query(ticket_id, ActivityModel.sk.startswith("c#"))]
+        return [with_attachment_states(_with_delivery(comment_from_doc(self._texts.expand(item.doc)), item), item)
+                for item in ActivityModel.query(ticket_id, ActivityModel.sk.startswith("c#"))]
 
     def audits(self, ticket_id: int) -> list[Audit]:
         return [audit_from_doc(self._texts.expand(item.doc)) for item in
@@ -203,6 +208,12 @@ class DynamoTicketRepository(TicketRepository):
                 return False
             raise
         return True
+
+    def attachment_states(self, ticket_id: int, comment_id: int) -> dict[int, dict[str, Any]]:
+        return attachment_states(ticket_id, comment_id)
+
+    def set_attachment_state(self, ticket_id: int, comment_id: int, position: int, state: Mapping[str, Any]) -> bool:
+        return set_attachment_state(ticket_id, comment_id, position, state)
 
     def ticket_for_message_ids(self, message_ids: Sequence[str]) -> int | None:
         wanted = [f"msg#{m}" for m in dict.fromkeys(message_ids) if m][:100]
