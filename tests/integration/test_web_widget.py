@@ -240,3 +240,11 @@ def test_the_script_and_style_are_served_from_the_package(chat: Chat) -> None:
     assert b"X-Visitor-Token" in script.body and b"/chat/messages" in script.body
     style = p.call("GET", "/chat/widget.css", None, {})
     assert style.status_code == 200 and b"@media (max-width: 480px)" in style.body
+
+
+def test_the_local_demo_page_embeds_the_widget_with_one_tag() -> None:
+    from helpdesk.local.server import DEMO_WIDGET, chat_demo_page
+
+    page = chat_demo_page("http://127.0.0.1:8123")
+    tag = f'<script src="http://127.0.0.1:8123/chat/widget.js" data-widget="{DEMO_WIDGET}"'
+    assert page.count(tag) == 1 and "{{" not in page

@@ -82,6 +82,8 @@ def _banner(runtime: object, log_path: Path | None) -> None:
         f"  webhooks   {url}/inbound/sendgrid (basic {credentials.basic('sendgrid')}), {url}/inbound/postmark "
         f"(basic {credentials.basic('postmark')}), {url}/inbound/mailgun (signing key in "
         f"{runtime.stack.env.get('INBOUND_SECRET_ARN', '?')})",
+        f"  web chat   {url}/chat/demo   (a page with the chat widget; any site embeds it with "
+        f"<script src=\"{url}/chat/widget.js\" data-widget=\"KEY\"></script>)",
         "  clock      curl -X POST -d '{\"minutes\": 60}' " + f"{url}/_local/clock/advance",
         "Ctrl-C stops it.",
     ]

@@ -247,6 +247,21 @@
     }
   }
 
+  function icon() {  /* a speech bubble, drawn: an emoji would depend on the visitor's fonts */
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "28");
+    svg.setAttribute("height", "28");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("class", "hdc-launcher-icon");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("fill", "currentColor");
+    path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H10l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z");
+    svg.appendChild(path);
+    return svg;
+  }
+
   function build() {
     var style = el("link");
     style.rel = "stylesheet";
@@ -257,7 +272,7 @@
     ui.launcher.type = "button";
     ui.launcher.setAttribute("aria-label", title);
     ui.launcher.setAttribute("aria-expanded", "false");
-    ui.launcher.appendChild(el("span", "hdc-launcher-icon", "\uD83D\uDCAC"));
+    ui.launcher.appendChild(icon());
     ui.badge = el("span", "hdc-badge");
     ui.badge.hidden = true;
     ui.launcher.appendChild(ui.badge);
