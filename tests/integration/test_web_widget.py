@@ -248,3 +248,18 @@ def test_the_local_demo_page_embeds_the_widget_with_one_tag() -> None:
     page = chat_demo_page("http://127.0.0.1:8123")
     tag = f'<script src="http://127.0.0.1:8123/chat/widget.js" data-widget="{DEMO_WIDGET}"'
     assert page.count(tag) == 1 and "{{" not in page
+
+
+def test_the_local_stack_generates_the_widget_key_or_takes_it_from_the_environment(
+        pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    import boto3
+
+    from helpdesk.local.runtime import _messaging_secrets
+
+    manager = boto3.client("secretsmanager", region_name="us-east-1")
+    arn = pipeline.stack.resources["InboundProviderSecret"]
+    generated = _messaging_secrets(manager, pipeline.stack)["web_widget_secret"]
+    stored = json.loads(manager.get_secret_value(SecretId=arn)["SecretString"])
+    assert len(generated) == 32 and stored["web_widget_secret"] == generated
+    monkeypatch.setenv("HELPDESK_WEB_WIDGET_SECRET", "chosen-widget-key")
+    assert _messaging_secrets(manager, pipeline.stack)["web_widget_secret"] == "chosen-widget-key"
