@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpdesk.channels.messaging import web_widget
 from helpdesk.channels.messaging.items import Identity
@@ -101,3 +103,10 @@ def test_bad_messages_are_refused_with_the_reason() -> None:
         web_widget.message_text(42)
     with pytest.raises(InvalidInput, match="widget"):
         web_widget.issue(KEY, "no spaces please", NOW)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.text(max_size=300), st.from_regex(r"\Av1\.[A-Za-z0-9_-]{0,200}\.[A-Za-z0-9_-]{0,60}\Z")))
+def test_any_string_is_refused_as_a_token_and_never_raises_anything_else(token: str) -> None:
+    with pytest.raises(VisitorTokenRejected):
+        web_widget.read_token(KEY, token, NOW)
