@@ -17,6 +17,7 @@ for; the replies are written to the ticket before anything is sent, so a poll se
 from __future__ import annotations
 
 import functools
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
@@ -44,7 +45,8 @@ def asset(name: str) -> str:
 def _asset_response(name: str) -> Response:
     return Response(body=asset(name), status_code=200, headers={
         "Content-Type": ASSET_TYPES[name], "Cache-Control": "public, max-age=300",
-        "Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff"})
+        "Access-Control-Allow-Origin": "*", "Cross-Origin-Resource-Policy": "cross-origin",  # any site's page
+        "X-Content-Type-Options": "nosniff"})
 
 
 @widget.route("/chat/widget.js", methods=["GET"])
@@ -86,14 +88,9 @@ def start_visitor() -> Any:
                                            name=body.get("name"), token=_token())
     return Response(body={"token": token, "visitor": {"id": visitor.id, "email": visitor.email,
                                                       "name": visitor.name},
-                          "expires_at": iso_at(visitor.expires_at), "poll_ms": widget_poll.POLL_MILLISECONDS},
+                          "expires_at": iso(datetime.fromtimestamp(visitor.expires_at, UTC)),
+                          "poll_ms": widget_poll.POLL_MILLISECONDS},
                     status_code=201)
-
-
-def iso_at(epoch: int) -> str | None:
-    from datetime import UTC, datetime
-
-    return iso(datetime.fromtimestamp(epoch, UTC))
 
 
 @widget.route("/chat/messages", methods=["GET", "POST", "OPTIONS"], cors=CORS)
