@@ -148,6 +148,13 @@ API_ROUTES = {
     ("POST", "/inbound/messenger"),
     ("POST", "/inbound/twilio"),
     ("POST", "/inbound/twilio/status"),
+    ("GET", "/chat/widget.js"),
+    ("GET", "/chat/widget.css"),
+    ("POST", "/chat/visitors"),
+    ("OPTIONS", "/chat/visitors"),
+    ("GET", "/chat/messages"),
+    ("POST", "/chat/messages"),
+    ("OPTIONS", "/chat/messages"),
     ("GET", "/api/v2/users/{user_id}/identities"),
     ("POST", "/api/v2/users/{user_id}/identities"),
     ("GET", "/api/v2/users/{user_id}/identities.json"),
@@ -336,7 +343,8 @@ def test_function_environments(sam: Template) -> None:
         for k, v in of_type(sam, "AWS::Serverless::Function").items()
     }
     assert env["ApiFunction"] == {"INBOUND_QUEUE_URL", "RAW_MAIL_BUCKET", "SURVEY_SECRET_ARN", "INBOUND_SECRET_ARN",
-                                  "MESSAGING_QUEUE_URL", "MESSAGING_DEAD_LETTER_URL", "PUBLIC_API_URL"}
+                                  "MESSAGING_QUEUE_URL", "MESSAGING_DEAD_LETTER_URL", "PUBLIC_API_URL",
+                                  "MESSAGING_AUTO_ACCOUNTS"}  # the web chat's widget keys, as messaging accounts
     assert env["EmailIngestFunction"] == {"INBOUND_QUEUE_URL", "RAW_MAIL_BUCKET"}
     assert env["TicketCreateFunction"] == {"RAW_MAIL_BUCKET"}
     assert env["NotifyFunction"] == {"PUBLIC_API_URL", "RAW_MAIL_BUCKET", "REPLY_QUOTE_HISTORY",
@@ -458,6 +466,7 @@ def test_outputs(sam: Template) -> None:
         "MessengerWebhookUrl",
         "TwilioWebhookUrl",
         "MessagingProviderSecretArn",
+        "WebChatWidgetScriptUrl",
     }
 
 

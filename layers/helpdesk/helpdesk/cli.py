@@ -87,6 +87,8 @@ def _banner(runtime: object, log_path: Path | None) -> None:
         f"{chosen.get('meta_app_secret', '?')}, verify token {chosen.get('meta_verify_token', '?')})",
         f"  twilio     {url}/inbound/twilio, {url}/inbound/twilio/status   (auth token "
         f"{chosen.get('twilio_auth_token', '?')}; replies go to fake providers, written into the outbox as .json)",
+        f"  web chat   {url}/chat/demo   (a page with the chat widget; any site embeds it with "
+        f"<script src=\"{url}/chat/widget.js\" data-widget=\"KEY\"></script>)",
         "  clock      curl -X POST -d '{\"minutes\": 60}' " + f"{url}/_local/clock/advance",
         "Ctrl-C stops it.",
     ]

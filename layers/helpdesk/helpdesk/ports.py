@@ -65,7 +65,8 @@ class TicketRepository(ABC):
         """Every audit of the ticket, oldest first."""
 
     @abstractmethod
-    def comments(self, ticket_id: int) -> list[Comment]: ...
+    def comments(self, ticket_id: int, after: int = 0) -> list[Comment]:
+        """The ticket's comments in order; with ``after``, only those after that comment id (a key range)."""
 
     @abstractmethod
     def set_delivery(self, ticket_id: int, comment_id: int, delivery: Mapping[str, Any]) -> None: ...

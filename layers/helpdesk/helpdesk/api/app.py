@@ -1,5 +1,6 @@
 """The HTTP API (Chalice): Zendesk-compatible tickets, comments, triggers and SLA policies; raw inbound mail;
-the satisfaction survey page. Each route is declared as an API event of ApiFunction in template.yaml."""
+the satisfaction survey page; the web chat widget. Each route is declared as an API event of ApiFunction in
+template.yaml."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from helpdesk.api.rules import rules
 from helpdesk.api.schedules import schedules
 from helpdesk.api.survey_page import rated_page, rating_form, survey_page
 from helpdesk.api.users import users
+from helpdesk.api.web_widget import widget
 from helpdesk.api.workspace import workspace
 
 app = Chalice(app_name="helpdesk", configure_logs=False)  # logging is Powertools' (JSON), not a second handler
@@ -35,6 +37,7 @@ app.register_blueprint(rule_sets)
 app.register_blueprint(schedules)
 app.register_blueprint(organizations)
 app.register_blueprint(users)
+app.register_blueprint(widget)
 RAW_MAIL = ["message/rfc822", "application/octet-stream", "text/plain"]
 FORM = ["application/x-www-form-urlencoded", "application/json"]
 

@@ -14,6 +14,7 @@ from helpdesk.domain import errors
 F = TypeVar("F", bound=Callable[..., Any])
 
 STATUS: list[tuple[type[errors.HelpdeskError], int, str]] = [
+    (errors.VisitorTokenRejected, 401, "InvalidVisitorToken"),
     (errors.InvalidSignature, 401, "InvalidSignature"),
     (errors.NotAuthenticated, 401, "Couldn't authenticate you"),
     (errors.Forbidden, 403, "Forbidden"),
@@ -36,9 +37,15 @@ def error_response(exc: errors.HelpdeskError) -> Response:
     for kind, status, title in STATUS:
         if isinstance(exc, kind):
             headers: dict[str, str | list[str]] = (
-                {"WWW-Authenticate": 'Basic realm="helpdesk"'} if status == 401 else {})
+                {"WWW-Authenticate": _challenge(exc)} if status == 401 else {})
             return Response(body={"error": title, "description": str(exc)}, status_code=status, headers=headers)
     raise exc
+
+
+def _challenge(exc: errors.HelpdeskError) -> str:
+    """Basic for the API's users; the web chat's own scheme for its visitors, whose browser must not pop up a
+    password prompt."""
+    return 'VisitorToken realm="chat"' if isinstance(exc, errors.VisitorTokenRejected) else 'Basic realm="helpdesk"'
 
 
 def mapped(view: F) -> F:

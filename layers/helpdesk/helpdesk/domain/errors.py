@@ -39,6 +39,11 @@ class InvalidSignature(NotAuthenticated):
     """A webhook or survey link whose signature does not verify."""
 
 
+class VisitorTokenRejected(NotAuthenticated):
+    """A web chat visitor's token that is missing, malformed, forged, signed with another key or expired (HTTP 401,
+    with the reason: the widget then starts a new visitor)."""
+
+
 class ReplayedRequest(HelpdeskError):
     """A signed webhook whose one-time token already came with other content (HTTP 406: do not retry)."""
 

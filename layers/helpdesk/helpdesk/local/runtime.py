@@ -183,13 +183,13 @@ def _start(root: Path, port: int, outbox: Path, emulator: Any, admin_email: str 
 
 
 MESSAGING_ENV = {"meta_app_secret": "HELPDESK_META_APP_SECRET", "meta_verify_token": "HELPDESK_META_VERIFY_TOKEN",
-                 "twilio_auth_token": "HELPDESK_TWILIO_AUTH_TOKEN"}
+                 "twilio_auth_token": "HELPDESK_TWILIO_AUTH_TOKEN", "web_widget_secret": "HELPDESK_WEB_WIDGET_SECRET"}
 
 
 def _messaging_secrets(manager: Any, stack: LocalStack) -> dict[str, str]:
-    """The messaging webhooks' secrets: from HELPDESK_META_APP_SECRET, HELPDESK_META_VERIFY_TOKEN and
-    HELPDESK_TWILIO_AUTH_TOKEN when set, else generated (printed at start); and outbound tokens the fake providers
-    take."""
+    """The messaging webhooks' secrets: from HELPDESK_META_APP_SECRET, HELPDESK_META_VERIFY_TOKEN,
+    HELPDESK_TWILIO_AUTH_TOKEN and HELPDESK_WEB_WIDGET_SECRET (the web chat visitors' tokens) when set, else
+    generated (printed at start); and outbound tokens the fake providers take."""
     arn = stack.resources["InboundProviderSecret"]
     document = json.loads(manager.get_secret_value(SecretId=arn)["SecretString"])
     chosen = {key: os.environ.get(name) or secrets.token_hex(16) for key, name in MESSAGING_ENV.items()}

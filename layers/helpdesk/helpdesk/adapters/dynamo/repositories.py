@@ -177,9 +177,11 @@ class DynamoTicketRepository(TicketRepository):
         doc = self._texts.expand(item.doc or {})
         return [DomainEvent.from_json(e) for e in doc.get("events", [])]
 
-    def comments(self, ticket_id: int) -> list[Comment]:
+    def comments(self, ticket_id: int, after: int = 0) -> list[Comment]:
+        keys = (ActivityModel.sk.between(f"c#{after + 1:08d}", "c#~") if after > 0
+                else ActivityModel.sk.startswith("c#"))
         return [with_attachment_states(_with_delivery(comment_from_doc(self._texts.expand(item.doc)), item), item)
-                for item in ActivityModel.query(ticket_id, ActivityModel.sk.startswith("c#"))]
+                for item in ActivityModel.query(ticket_id, keys)]
 
     def audits(self, ticket_id: int) -> list[Audit]:
         return [audit_from_doc(self._texts.expand(item.doc)) for item in

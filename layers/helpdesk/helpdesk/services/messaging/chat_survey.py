@@ -47,12 +47,15 @@ def read_payload(secret: bytes, value: str | None) -> tuple[int, str] | None:
     return int(found.group(1)), found.group(2)
 
 
+def buttons(secret: bytes, ticket_id: int) -> tuple[tuple[str, str], ...]:
+    """(signed payload, label) of the survey's buttons for one ticket."""
+    return (payload(secret, ticket_id, "good"), "Good 👍"), (payload(secret, ticket_id, "bad"), "Bad 👎")
+
+
 def offer_message(deps: Container, ticket: Ticket, channel: str) -> OutboundMessage:
-    secret = deps.secrets.survey_secret()
     if channel == "sms":
         return OutboundMessage(text=SMS_QUESTION)
-    return OutboundMessage(text=QUESTION, buttons=((payload(secret, ticket.id, "good"), "Good 👍"),
-                                                   (payload(secret, ticket.id, "bad"), "Bad 👎")))
+    return OutboundMessage(text=QUESTION, buttons=buttons(deps.secrets.survey_secret(), ticket.id))
 
 
 def answer(deps: Container, item: InboundMessage, conversation: Conversation | None) -> int | None:

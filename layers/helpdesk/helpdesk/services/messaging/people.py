@@ -63,19 +63,23 @@ def _create(deps: Container, item: InboundMessage, wanted: list[tuple[str, str]]
 
 
 def _link(deps: Container, user_id: int, missing: list[tuple[str, str]]) -> None:
-    """Add identities first seen now; one another user already has stays theirs."""
+    """Add identities first seen now; one another user already has stays theirs. An email address (a web chat
+    visitor's, given for follow-ups) becomes the address of a user who has none."""
     def attempt() -> None:
         user = deps.users.get(user_id)
-        added = list(user.identities)
+        added, email = list(user.identities), user.email
         for kind, value in missing:
-            if kind == "email" or deps.users.find_by_identity(kind, value) is not None:
+            if kind == "email":
+                email = email or (value if deps.users.find_by_email(value) is None else "")
+                continue
+            if deps.users.find_by_identity(kind, value) is not None:
                 continue
             added.append(UserIdentity(next_identity_id(user.id, (*user.all_identities(), *added)), kind, value,
                                       verified=True, created_at=iso(deps.clock.now())))
-        if len(added) > len(user.identities):
+        if len(added) > len(user.identities) or email != user.email:
             try:
-                deps.users.put(replace(user, identities=tuple(added)))
-            except IdentityTaken:
+                deps.users.put(replace(user, identities=tuple(added), email=email))
+            except (IdentityTaken, EmailTaken):
                 return  # taken in between by another user: theirs
 
     with_retries(attempt, what="user")
