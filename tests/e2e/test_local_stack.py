@@ -41,8 +41,11 @@ def test_the_demo_shows_the_whole_pipeline(tmp_path: Path) -> None:
     assert summary["failures"] == []
     assert summary["messages_in"] >= 2 and summary["channels"]["whatsapp"] == 1  # issue 7: a WhatsApp conversation
     assert any(m["provider"] == "whatsapp" for m in summary["messages_out"])
-    calls = [json.loads(p.read_text()) for p in sorted((tmp_path / "out").glob("*.json"))]
-    assert len(calls) == len(summary["messages_out"]) and all({"method", "url", "body"} <= set(c) for c in calls)
+    assert summary["channels"]["web_widget"] == 1  # and a web chat conversation, the reply shown in the widget
+    assert any(m["provider"] == "web_widget" for m in summary["messages_out"])
+    calls = [json.loads(p.read_text()) for p in sorted((tmp_path / "out").glob("*-send.json"))]
+    sent = [m for m in summary["messages_out"] if m["provider"] != "web_widget"]
+    assert len(calls) == len(sent) and all({"method", "url", "body"} <= set(c) for c in calls)
 
 
 def test_the_demo_reads_like_a_product(tmp_path: Path) -> None:
@@ -54,7 +57,7 @@ def test_the_demo_reads_like_a_product(tmp_path: Path) -> None:
     steps = [line.split("]")[0] + "]" for line in lines if line.startswith("[")]
     assert steps == [f"[{i}/{len(steps)}]" for i in range(1, len(steps) + 1)] and len(steps) >= 10
     assert "Tickets" in result.stdout and "SLA breaches:" in result.stdout and "Surveys sent: 1" in result.stdout
-    assert "Messages in: " in result.stdout and "whatsapp 1" in result.stdout
+    assert "Messages in: " in result.stdout and "whatsapp 1" in result.stdout and "web_widget 1" in result.stdout
     assert not any("HTTP/1.1" in line for line in lines)  # the request logs went to the log file
     assert "HTTP/1.1" in (tmp_path / "local.log").read_text()
     assert str(tmp_path / "local.log") in result.stderr

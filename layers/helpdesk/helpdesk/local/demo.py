@@ -65,7 +65,7 @@ def run_demo(runtime: LocalRuntime, progress: Callable[[str], None] = lambda lin
     """Play the demo's steps through the HTTP API, telling ``progress`` about each as it is played."""
     events_dir = runtime.root / "events"
     api = Client(runtime)
-    steps = 10
+    steps = 11
     started = time.monotonic()
 
     def progress_line(line: str) -> None:
@@ -99,13 +99,16 @@ def run_demo(runtime: LocalRuntime, progress: Callable[[str], None] = lambda lin
     runtime.dispatcher.drain()
     _whatsapp_read(api, runtime, events_dir, chat)
     progress_line(f"[8/{steps}] an agent replied to ticket #{chat} by the API: sent on WhatsApp, then read")
+    web = _web_chat(api, runtime, events_dir)
+    progress_line(f"[9/{steps}] a web chat visitor wrote from the widget (/chat/messages): ticket #{web}; an agent "
+                  "replied by the API, and the visitor's next poll showed it")
     api.json("POST", "/_local/clock/advance", {"minutes": 75})
-    progress_line(f"[9/{steps}] clock advanced 75 minutes: the SLA sweep ran every minute on the way")
+    progress_line(f"[10/{steps}] clock advanced 75 minutes: the SLA sweep ran every minute on the way")
     delay = int(runtime.stack.env.get("SURVEY_DELAY_MINUTES", "1440"))
     api.json("POST", "/_local/clock/advance", {"minutes": delay + 10})
     _rate(api, runtime, json.loads((events_dir / "survey_rating_bad.json").read_text()))
     runtime.dispatcher.drain()
-    progress_line(f"[10/{steps}] clock advanced {delay + 10} minutes: the survey was sent, and rated on its page")
+    progress_line(f"[11/{steps}] clock advanced {delay + 10} minutes: the survey was sent, and rated on its page")
     return summarise(api, runtime)
 
 
@@ -150,6 +153,37 @@ def _whatsapp_read(api: Client, runtime: LocalRuntime, events_dir: Path, ticket_
         (events_dir / "whatsapp_status_read.json").read_text(), now=now,
         wamid=reply["metadata"]["delivery"]["provider_id"], correlation=f"t{ticket_id}c{reply['id']}"))
     runtime.dispatcher.drain()
+
+
+def _visitor_call(api: Client, method: str, path: str, token: str | None, body: Any = None) -> Any:
+    """The widget's own calls: no agent credentials, the visitor's signed token in its header."""
+    request = urllib.request.Request(api.base + path, method=method,
+                                     data=None if body is None else json.dumps(body).encode())
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("X-Visitor-Token", token)
+    try:
+        with urllib.request.urlopen(request, timeout=600) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        raise DemoFailed(f"{method} {path} answered {error.code}: {error.read()[:300]!r}") from error
+
+
+def _web_chat(api: Client, runtime: LocalRuntime, events_dir: Path) -> int:
+    sample = json.loads((events_dir / "webchat_message.json").read_text())
+    token = str(_visitor_call(api, "POST", "/chat/visitors", None, sample["visitor"])["token"])
+    _visitor_call(api, "POST", "/chat/messages", token, sample["message"])
+    runtime.dispatcher.drain()
+    ticket = _visitor_call(api, "GET", "/chat/messages", token)["ticket_id"]
+    if ticket is None:
+        raise DemoFailed("the web chat message made no ticket")
+    api.json("PUT", f"/api/v2/tickets/{ticket}.json",
+             json.loads((events_dir / "api_agent_reply_webchat.json").read_text()))
+    runtime.dispatcher.drain()
+    seen = _visitor_call(api, "GET", "/chat/messages", token)["messages"]
+    if not any(m["from"] == "agent" for m in seen):
+        raise DemoFailed(f"the agent's reply on ticket #{ticket} did not reach the visitor's widget")
+    return int(ticket)
 
 
 def _ticket_for_subject(api: Client, subject: str) -> int:
@@ -208,7 +242,9 @@ def summarise(api: Client, runtime: LocalRuntime) -> dict[str, Any]:
                         else str(p) for p in runtime.observed.mails],
         "outbox": str(runtime.outbox),
         "messages_in": _messages_in(runtime),
-        "messages_out": [{"provider": c.provider, "path": c.path} for c in sent],
+        "messages_out": [{"provider": c.provider, "path": c.path} for c in sent] + [  # shown in the visitor's widget
+            {"provider": "web_widget", "path": "/chat/messages"} for e in _events(runtime, "ReplyPosted")
+            if e.get("channel") == "web_widget"],
         "channels": dict(sorted(channels.items())),
         "failures": list(runtime.dispatcher.failures),
     }
@@ -238,6 +274,8 @@ def check(summary: Mapping[str, Any]) -> list[str]:
         problems.append("no mail sent")
     if summary["messages_in"] < 2 or not summary["messages_out"] or not summary["channels"].get("whatsapp"):
         problems.append("no WhatsApp conversation in and out")
+    if not summary["channels"].get("web_widget"):
+        problems.append("no web chat conversation")
     return problems
 
 
@@ -258,7 +296,7 @@ def table(summary: Mapping[str, Any]) -> str:
     lines.append(f"Emails sent: {len(summary['emails_sent'])} (as .eml in {summary['outbox']})")
     lines += [f"  - {Path(m).name}" for m in summary["emails_sent"]]
     lines.append(f"Messages in: {summary['messages_in']}   Messages out: {len(summary['messages_out'])} "
-                 f"(as .json in {summary['outbox']})   Tickets per channel: "
+                 f"(provider calls as .json in the outbox)   Tickets per channel: "
                  + ", ".join(f"{channel} {count}" for channel, count in summary["channels"].items()))
     if summary["failures"]:
         lines.append("Failures:")
