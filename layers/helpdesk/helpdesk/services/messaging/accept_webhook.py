@@ -1,9 +1,9 @@
 """The messaging webhooks' use case, once the provider's signature was checked on the raw bytes: the raw body is
-kept, every item of the (batched) body is queued on the FIFO inbound queue grouped by conversation, so a person's
-messages are handled one at a time and in order, and the answer goes back at once. An item that cannot be read is
-dead-lettered with its cause, an event this product does not act on is counted by reason, and neither holds back
-the other items. Only a failure to keep or queue them is an error: the provider then delivers the body again
-(and the message ids make that harmless).
+kept, every item of the (batched) body is queued on the FIFO inbound queue grouped by conversation, in the
+provider's order (by its timestamps, ties as given), so a person's messages are handled one at a time and in
+order, and the answer goes back at once. An item that cannot be read is dead-lettered with its cause, an event
+this product does not act on is counted by reason, and neither holds back the other items. Only a failure to keep
+or queue them is an error: the provider then delivers the body again (and the message ids make that harmless).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from helpdesk.bootstrap import Container
 from helpdesk.channels.messaging.items import Ignored, InboundMessage, StatusUpdate, WebhookItem, to_json
 from helpdesk.ports import Queued
+from helpdesk.services.messaging.provider_order import provider_time
 from helpdesk.services.messaging.receive_message import message_ref
 
 RAW_PREFIX = "inbound-messaging/"
@@ -42,8 +43,9 @@ def accept(deps: Container, provider: str, raw: bytes, items: Sequence[WebhookIt
     accepted = Accepted()
     digest = hashlib.sha256(raw).hexdigest()
     accepted.raw_key = deps.raw_store.put(f"{RAW_PREFIX}{provider}/{digest}", raw, content_type)
+    acted_on = [item for item in items if isinstance(item, InboundMessage | StatusUpdate)]
     queued = [Queued(to_json(item), item.conversation, _dedup(item))
-              for item in items if isinstance(item, InboundMessage | StatusUpdate)]
+              for item in sorted(acted_on, key=provider_time)]  # a batched body's messages as written
     deps.messaging_queue.send(queued)
     accepted.queued = len(queued)
     for item in items:
