@@ -65,18 +65,21 @@ def messenger(chat: Chat, body: dict[str, Any] | bytes) -> dict[str, Any]:
     return dict(json.loads(answer.body))
 
 
-def twilio_sms(text: str, sid: str, *, sender: str = CUSTOMER_PHONE) -> list[tuple[str, str]]:
-    """An SMS as Twilio posts it to the inbound URL (its documented parameters)."""
+def twilio_sms(text: str, sid: str, *, sender: str = CUSTOMER_PHONE, prefix: str = "") -> list[tuple[str, str]]:
+    """An SMS as Twilio posts it to the inbound URL (its documented parameters); with ``prefix="whatsapp:"`` a
+    WhatsApp message through Twilio."""
     return [("ToCountry", "US"), ("SmsMessageSid", sid), ("NumMedia", "0"), ("SmsSid", sid),
-            ("SmsStatus", "received"), ("Body", text), ("To", TWILIO_NUMBER), ("NumSegments", "1"),
-            ("MessageSid", sid), ("AccountSid", TWILIO_ACCOUNT), ("From", sender), ("ApiVersion", "2010-04-01")]
+            ("SmsStatus", "received"), ("Body", text), ("To", prefix + TWILIO_NUMBER), ("NumSegments", "1"),
+            ("MessageSid", sid), ("AccountSid", TWILIO_ACCOUNT), ("From", prefix + sender),
+            ("ApiVersion", "2010-04-01")]
 
 
 def twilio_status(sid: str, status: str, *, correlation: str | None = None, to: str = CUSTOMER_PHONE,
-                  error_code: str | None = None) -> tuple[list[tuple[str, str]], str]:
+                  error_code: str | None = None, prefix: str = "") -> tuple[list[tuple[str, str]], str]:
     """A status callback of the message ``sid`` we sent, and the query our callback URL carries."""
-    form = [("SmsSid", sid), ("SmsStatus", status), ("MessageStatus", status), ("To", to), ("MessageSid", sid),
-            ("AccountSid", TWILIO_ACCOUNT), ("From", TWILIO_NUMBER), ("ApiVersion", "2010-04-01")]
+    form = [("SmsSid", sid), ("SmsStatus", status), ("MessageStatus", status), ("To", prefix + to),
+            ("MessageSid", sid), ("AccountSid", TWILIO_ACCOUNT), ("From", prefix + TWILIO_NUMBER),
+            ("ApiVersion", "2010-04-01")]
     if error_code:
         form += [("ErrorCode", error_code), ("ErrorMessage", "Unknown destination handset")]
     return form, f"c={correlation}" if correlation else ""
