@@ -278,3 +278,27 @@ def test_every_messenger_webhook_of_the_botman_corpus_is_answered_and_acted_on(c
     assert len(expected.comments) >= 5 and len(expected.statuses) == 2
     check(chat.pipeline, expected, log)
     check_statuses(chat.pipeline, expected)
+
+
+def test_person_and_account_ids_outside_the_documented_shapes_still_queue_in_groups_sqs_accepts(chat: Chat) -> None:
+    """SQS takes a message group id of 1 to 128 characters, letters, digits and punctuation only: a conversation
+    key holding anything else (a space, an accent, 300 characters) must not make the whole body fail (a 503 that
+    Meta retries for days, holding back the other messages with it), nor two people share a conversation."""
+    import re
+
+    from tests.integration.messaging_scenarios import messenger, messenger_message
+
+    p = chat.pipeline
+    odd = ["Ünï cödé", "x" * 300, "x" * 299 + "y"]
+    messenger(chat, messenger_body(*(messenger_message(f"Hello {n}", f"mid.ODD{n}", sender=person)
+                                     for n, person in enumerate(odd))))
+    found = p.sqs.receive_message(QueueUrl=p.queue_url("MessagingInboundQueue"), MaxNumberOfMessages=10,
+                                  AttributeNames=["All"])["Messages"]
+    groups = [message["Attributes"]["MessageGroupId"] for message in found]
+    assert len(groups) == 3 and all(re.fullmatch(r"[!-~]{1,128}", group) for group in groups), groups
+    assert len(set(groups)) == 3
+    for message in found:
+        p.sqs.change_message_visibility(QueueUrl=p.queue_url("MessagingInboundQueue"),
+                                        ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+    p.dispatcher.drain()
+    assert len(tickets(p)) == 3
