@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from tests.integration.messaging_scenarios import T0, agent_reply, comments, messenger_body, tickets
 from tests.integration.messaging_support import Chat, whatsapp_body
 from tests.support import LogLines, Pipeline, corpus
@@ -186,6 +188,7 @@ def check_statuses(p: Pipeline, expected: Expected) -> None:
         assert (shown.get("error") or {}).get("code") == code, (label, shown)
 
 
+@pytest.mark.corpus
 def test_every_whatsapp_update_of_the_pywa_corpus_is_answered_and_acted_on(chat: Chat) -> None:
     with LogLines() as log:
         expected = play_whatsapp(chat, "whatsapp_updates")
@@ -194,6 +197,7 @@ def test_every_whatsapp_update_of_the_pywa_corpus_is_answered_and_acted_on(chat:
     check_statuses(chat.pipeline, expected)
 
 
+@pytest.mark.corpus
 def test_every_meta_bsuid_example_is_answered_and_acted_on(chat: Chat) -> None:
     with LogLines() as log:
         expected = play_whatsapp(chat, "whatsapp_cloud_examples")
@@ -272,6 +276,7 @@ def messenger_receipt(chat: Chat, expected: Expected, page: str, event: Mapping[
     return label, reply, "delivered" if kind == "delivery" else "read", None
 
 
+@pytest.mark.corpus
 def test_every_messenger_webhook_of_the_botman_corpus_is_answered_and_acted_on(chat: Chat) -> None:
     with LogLines() as log:
         expected = play_messenger(chat)
