@@ -37,4 +37,7 @@ def _one(body: dict[str, Any]) -> None:
 
 @entrypoint("messaging_ingest")
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return sqs_batch(event, context, _one, fifo=True)
+    from helpdesk.services.messaging.provider_order import in_provider_order
+
+    records = in_provider_order(event.get("Records") or [])  # a person's messages as they wrote them
+    return sqs_batch({**event, "Records": records}, context, _one, fifo=True)

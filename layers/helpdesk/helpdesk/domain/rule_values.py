@@ -24,7 +24,14 @@ SATISFACTION_CONDITION_VALUES = (*SATISFACTION_SCORES, "goodwithcomment", "badwi
 STATUS_RANK = {name: rank for rank, name in enumerate(STATUSES)}
 PRIORITY_RANK: dict[str | None, int] = {None: 0, **{name: rank + 1 for rank, name in enumerate(PRIORITIES)}}
 
-# Zendesk's numeric channel ids (via_id), keyed by the channel names this product and Zendesk use.
+# Instagram direct messages have no via id in Zendesk's documented list (developer.zendesk.com, "Via types
+# reference"): this product gives them one of its own, far above Zendesk's range (0 to about 100) so that an id
+# Zendesk adds later never collides with it. Rules store the number a name stands for: keep this one stable.
+INSTAGRAM_DM_VIA_ID = 1001
+
+# Zendesk's numeric channel ids (via_id), keyed by the channel names this product and Zendesk use. A ticket's
+# ``via.channel`` "facebook" is a Messenger conversation here (the product reads no page posts): 41, Zendesk's
+# facebook_message; a page post is "facebook_post" (38).
 VIA_IDS: dict[str, int] = {
     "web": 0,
     "web_form": 0,
@@ -49,8 +56,8 @@ VIA_IDS: dict[str, int] = {
     "phone": 34,
     "phone_call_inbound": 34,
     "phone_call_outbound": 35,
-    "facebook": 38,
     "facebook_post": 38,
+    "facebook": 41,
     "facebook_message": 41,
     "cti_voicemail": 44,
     "cti_phone_call_inbound": 45,
@@ -62,6 +69,8 @@ VIA_IDS: dict[str, int] = {
     "mobile": 56,
     "sms": 57,
     "text": 57,
+    "whatsapp": 74,
+    "instagram_dm": INSTAGRAM_DM_VIA_ID,
 }
 
 # Zendesk's numeric role ids as listed for requester_role (definitions.json), and our spellings.

@@ -4,8 +4,8 @@ A status only ever moves a comment's delivery forward, whatever order the status
 delivered < read, so a late "sent" never undoes "delivered", and "failed" stands unless a delivery or a read proves
 otherwise. It is found by our correlation id when the provider carries it, else by the provider's message id; a
 status for a send not recorded yet is kept and applied when the send's answer lands. Messenger and Instagram report
-watermarks instead: every message sent to that person up to that time. Nothing here writes the ticket: no
-updated_at, no SLA metric, no trigger moves.
+watermarks instead: every message sent to that person up to that time (and a delivery's ``mids``, by id). Nothing
+here writes the ticket: no updated_at, no SLA metric, no trigger moves.
 """
 
 from __future__ import annotations
@@ -41,8 +41,15 @@ def state_of(item: StatusUpdate) -> dict[str, Any]:
 def apply(deps: Container, item: StatusUpdate) -> Applied:
     if item.status not in RANKS:
         return Applied(0, dropped=f"a status this help desk does not track: {item.status}")
-    if item.watermark is not None:
-        return _watermark(deps, item)
+    if item.watermark is None:
+        return _by_message(deps, item)
+    named = _by_message(deps, item) if item.provider_id else Applied(0)  # a delivery's mids: proof at any time
+    covered = _watermark(deps, item)
+    return Applied(named.applied + covered.applied, parked=named.parked,
+                   dropped=covered.dropped if not (named.applied or named.parked) else None)
+
+
+def _by_message(deps: Container, item: StatusUpdate) -> Applied:
     target = parse_correlation(item.correlation) if item.correlation else None
     ref = message_ref(item.channel, item.account, item.provider_id) if item.provider_id else None
     if target is None and ref is not None:
@@ -66,7 +73,9 @@ def apply_parked(deps: Container, ref: str, ticket_id: int, comment_id: int) -> 
 
 
 def _watermark(deps: Container, item: StatusUpdate) -> Applied:
-    """Every message sent in this conversation at or before the watermark (not another conversation's)."""
+    """Every message sent in this conversation at or before the watermark (not another conversation's), the one
+    whose send is still being recorded included: it counts from the moment we started sending it, so a read that
+    overtakes the send's answer is not lost (the answer's "sent" never moves it back)."""
     if item.recipient is None:
         return Applied(0, dropped="a watermark naming no person")
     conversation = deps.conversations.get(item.conversation)
@@ -83,6 +92,7 @@ def _watermark(deps: Container, item: StatusUpdate) -> Applied:
 
 
 def _sent_at(delivery: Mapping[str, Any] | None) -> Any:
+    """When a message went out: its recorded send, or, while the send's answer is awaited, its start."""
     if not delivery or delivery.get("channel") is None:
         return None
-    return parse_iso(delivery.get("sent_at"))
+    return parse_iso(delivery.get("sent_at") or delivery.get("attempted_at"))  # attempted_at: only while in flight

@@ -8,7 +8,8 @@ Instagram: 24 hours after the person's last message, by the provider's clock) a 
 outside it, WhatsApp uses the account's approved template when one is configured, Messenger and Instagram tag a
 person's reply HUMAN_AGENT for up to 7 days, and otherwise the comment stays on the ticket with its delivery marked
 ``window_closed`` and no provider is called. Provider errors become retry (the queue delivers the event again),
-failed (with the provider's code), or "the channel needs re-authorisation".
+failed (with the provider's code), or "the channel needs re-authorisation"; a reply the provider's format cannot
+carry (too long, to a person it cannot address) is failed with the reason before any call, never retried.
 
 A crash after the provider took a message and before its record was written sends it again on the retry: a send
 is at least once (providers offer no idempotency key). Statuses, which carry our correlation id, show it.
@@ -24,7 +25,7 @@ from helpdesk.bootstrap import Container
 from helpdesk.channels.messaging.items import SendResult
 from helpdesk.domain.channel_accounts import HUMAN_AGENT_HOURS, WINDOW_HOURS, ChannelAccount
 from helpdesk.domain.clock import iso
-from helpdesk.domain.errors import HelpdeskError
+from helpdesk.domain.errors import HelpdeskError, InvalidInput
 from helpdesk.domain.tickets import Comment, Ticket
 from helpdesk.ports import Conversation, OutboundMessage
 from helpdesk.services.messaging import channel_accounts
@@ -131,7 +132,12 @@ def _send(deps: Container, ticket: Ticket, comment: Comment, account: ChannelAcc
     deps.tickets.set_delivery(ticket.id, comment.id, {"channel": account.channel, "account": account.account,
                                                       "correlation": message.correlation, "status": "sending",
                                                       "attempted_at": iso(now)})
-    result = deps.messaging_transport.send(account.channel, account.account, person, message)
+    try:
+        result = deps.messaging_transport.send(account.channel, account.account, person, message)
+    except InvalidInput as refused:  # this message, or this person, cannot be put to the provider: never will be
+        _record(deps, ticket.id, comment.id, account.channel, "failed", code="not_sendable", detail=str(refused),
+                outcome="failed")
+        return "failed"
     return _outcome(deps, ticket, comment, account, message, result)
 
 
