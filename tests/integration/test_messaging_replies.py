@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -220,3 +221,29 @@ def test_a_survey_answer_after_solve_records_the_rating_and_opens_no_ticket(chat
     p.clock.advance(timedelta(minutes=30))
     answers(chat, provider, "Another question about a new order", None, 30)  # later: a new conversation
     assert len(tickets(p)) == 2 and ticket(p, 2)["description"] == "Another question about a new order"
+
+
+def test_outside_the_window_twilio_whatsapp_sends_the_template_as_its_content_sid(chat: Chat) -> None:
+    p = chat.pipeline
+    customer_writes(chat, "twilio_whatsapp", "Where is my parcel?", ago=25 * HOUR)
+    content_sid = "HX" + "b" * 32
+    with_template(p, "whatsapp", f"{TWILIO_ACCOUNT}/{TWILIO_NUMBER}", content_sid)
+    agent_reply(p, 1, REPLY)
+    p.dispatcher.drain()
+    [sent] = chat.providers.sent("twilio")
+    form = dict(sent.body)
+    assert "Body" not in form and form["ContentSid"] == content_sid  # Twilio refuses free text out of the window
+    assert json.loads(form["ContentVariables"]) == {"1": "#1", "2": REPLY}
+    assert delivery(p, 1)["status"] == "sent"
+
+
+def test_a_template_twilio_cannot_take_fails_with_the_reason_and_no_call(chat: Chat) -> None:
+    p = chat.pipeline
+    customer_writes(chat, "twilio_whatsapp", "Where is my parcel?", ago=25 * HOUR)
+    with_template(p, "whatsapp", f"{TWILIO_ACCOUNT}/{TWILIO_NUMBER}", "ticket_update")  # a Meta name, no HX sid
+    agent_reply(p, 1, REPLY)
+    p.dispatcher.drain()
+    assert chat.providers.sent() == []
+    shown = delivery(p, 1)
+    assert shown["status"] == "failed" and shown["error"]["code"] == "not_sendable"
+    assert p.messages("MessagingOutboundDeadLetterQueue") == []

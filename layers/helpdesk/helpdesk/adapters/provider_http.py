@@ -24,6 +24,7 @@ from urllib.parse import quote, urlencode, urljoin
 
 from helpdesk.channels.messaging.items import Identity, SendResult
 from helpdesk.channels.messaging.media import TWILIO_API_HOSTS, WHATSAPP_MEDIA_HOSTS, may_carry_credentials, origin
+from helpdesk.domain.errors import InvalidInput
 from helpdesk.ports import (
     EndpointForbidden,
     MediaDownload,
@@ -76,7 +77,15 @@ class HttpMessagingTransport(MessagingTransport):
                                          timeout=urllib3.Timeout(total=TIMEOUT_SECONDS))
 
     def send(self, channel: str, account: str, to: tuple[str, str], message: OutboundMessage) -> SendResult:
-        person = Identity(*to)
+        """What the provider answered; a message the provider could never take (too long, an address it cannot
+        reach, a template that is not one) is ``failed`` with the code ``not_sendable``, with no call, for every
+        caller (replies, notifications, survey offers): retrying it would only fill the dead-letter queue."""
+        try:
+            return self._send(channel, account, Identity(*to), message)
+        except InvalidInput as refused:
+            return SendResult(None, "failed", "not_sendable", str(refused))
+
+    def _send(self, channel: str, account: str, person: Identity, message: OutboundMessage) -> SendResult:
         if channel == "web_widget":
             return SendResult(f"widget.{uuid.uuid4().hex}", "sent")  # the visitor's page reads the ticket
         if account.startswith("AC"):
@@ -136,10 +145,13 @@ class HttpMessagingTransport(MessagingTransport):
         sid, sender = account_parts(account)
         callback = (status_callback_url(self._public, message.correlation)
                     if self._public and message.correlation else None)
-        text = message.text
-        if message.buttons:  # no buttons by SMS (and only templates carry them on WhatsApp through Twilio)
-            text = message.text
-        request = twilio_send.build_message(sid, sender, to, text, message.media_urls, callback)
+        # No buttons by SMS (on WhatsApp through Twilio only templates carry them): the text says the choices.
+        # Outside WhatsApp's window the account's approved template is a Content SID (HX...) with its variables.
+        variables = ({str(i): value for i, value in enumerate(message.template_parameters, start=1)}
+                     if message.template else None)
+        request = twilio_send.build_message(sid, sender, to, "" if message.template else message.text,
+                                            () if message.template else message.media_urls, callback,
+                                            content_sid=message.template, content_variables=variables)
         token = self._credentials.token("twilio_auth_token", sid)
         basic = base64.b64encode(f"{sid}:{token}".encode()).decode()
         answer = self._http.request(request.method, self._bases["twilio"] + request.path,
