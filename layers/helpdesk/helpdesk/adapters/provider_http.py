@@ -247,8 +247,12 @@ class HttpMediaDownloads(MediaDownloads):
 
 
 def _refused(status: int, host: str) -> MediaUnavailable:
+    """Twilio's media may 404 for a moment and a token may be refreshed: those are tried again. A 400 or 422 says
+    the request itself is wrong (Meta answers an unknown or expired media id so): it never will succeed."""
+    if status in (400, 422):
+        return MediaUnavailable("bad_request", f"HTTP {status} from {host}", retry=False)
     reason = "not_found" if status in (404, 410) else "unauthorized" if status in (401, 403) else "provider_error"
-    return MediaUnavailable(reason, f"HTTP {status} from {host}", retry=True)  # Twilio's media may 404 a moment
+    return MediaUnavailable(reason, f"HTTP {status} from {host}", retry=True)
 
 
 def _read_capped(answer: Any, limit: int, deadline: float) -> bytes:
