@@ -134,3 +134,25 @@ def test_a_rule_notifying_the_requester_of_a_messaging_ticket_writes_in_the_chat
             b"Message-ID: <m1@customer.example>\r\n\r\nHello by mail\r\n")
     p.dispatcher.drain()
     assert len(chat.providers.sent("whatsapp")) == 1 and len(mails) == before + 1  # an email ticket: by mail
+
+
+def test_a_reply_sent_from_the_whatsapp_business_app_is_an_agent_comment_and_is_not_sent_again(chat: Chat) -> None:
+    p = chat.pipeline
+    chat.whatsapp(whatsapp_body(whatsapp_message("Hello?", "wamid.1", at=T0 - 60, bsuid="US.1349")))
+    p.dispatcher.drain()
+    echo = {"messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550783881", "phone_number_id": PHONE_NUMBER_ID},
+            "contacts": [{"profile": {"name": "Dana"}, "wa_id": "16315551181", "user_id": "US.1349"}],
+            "message_echoes": [{"from": "15550783881", "to": "16315551181", "to_user_id": "US.1349",
+                                "id": "wamid.phone1", "timestamp": str(T0 - 30), "type": "text",
+                                "text": {"body": "Answered from the phone app"}}]}
+    body = {"object": "whatsapp_business_account",
+            "entry": [{"id": "WABA", "changes": [{"field": "smb_message_echoes", "value": echo}]}]}
+    for _ in range(2):  # redelivered: still one comment
+        chat.whatsapp(body)
+        p.dispatcher.drain()
+    comments = _comments(p, 1)
+    assert [c["body"] for c in comments] == ["Hello?", "Answered from the phone app"]
+    author = p.json("GET", f"/api/v2/users/{comments[1]['author_id']}.json")["user"]
+    assert author["role"] == "agent" and "outside the help desk" in author["name"] and comments[1]["public"]
+    assert chat.providers.sent() == []  # the customer already has it

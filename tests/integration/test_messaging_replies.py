@@ -247,3 +247,21 @@ def test_a_template_twilio_cannot_take_fails_with_the_reason_and_no_call(chat: C
     shown = delivery(p, 1)
     assert shown["status"] == "failed" and shown["error"]["code"] == "not_sendable"
     assert p.messages("MessagingOutboundDeadLetterQueue") == []
+
+
+def test_outside_the_window_the_survey_goes_by_email_when_the_requester_has_an_address(chat: Chat) -> None:
+    from moto.ses.models import ses_backends
+
+    p = chat.pipeline
+    customer_writes(chat, "whatsapp", "Where is my parcel?", ago=25 * HOUR)
+    requester = ticket(p, 1)["requester_id"]
+    p.json("POST", f"/api/v2/users/{requester}/identities.json",
+           {"identity": {"type": "email", "value": "dana@customer.example"}}, expect=201)
+    agent_reply(p, 1, REPLY, status="solved")
+    p.dispatcher.drain()
+    p.dispatcher.advance(6)
+    assert [c for c in chat.providers.sent() if "rate" in str(c.body)] == []  # the chat's window is closed
+    mailed = [m for m in ses_backends["123456789012"]["us-east-1"].sent_messages
+              if "dana@customer.example" in m.destinations]
+    assert len(mailed) == 1 and "/surveys/" in mailed[0].raw_data
+    assert ticket(p, 1)["satisfaction_rating"]["score"] == "offered"

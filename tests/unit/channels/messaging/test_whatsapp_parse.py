@@ -226,7 +226,6 @@ def test_a_status_names_its_recipient_by_bsuid_when_given() -> None:
     ("template_status_update", "approved", "field:message_template_status_update"),
     ("template_category_update", "marketing", "field:template_category_update"),
     ("user_marketing_preferences", "signup", "field:user_preferences"),
-    ("outgoing_message", "text", "field:smb_message_echoes"),
 ])
 def test_what_the_desk_does_not_act_on_is_ignored_with_its_reason(name: str, key: str, reason: str) -> None:
     assert whatsapp.parse(payloads(name)[key]) == [Ignored("whatsapp", reason)]
@@ -345,3 +344,29 @@ def test_an_unknown_type_is_an_unsupported_placeholder_never_dropped() -> None:
     assert isinstance(item, InboundMessage)
     assert (item.kind, item.text, item.data["type"]) == (
         "unsupported", "[unsupported WhatsApp message: hologram]", "hologram")
+
+
+@pytest.mark.corpus
+def test_a_message_sent_from_the_business_app_is_an_echo_to_the_customer() -> None:
+    echo = message_of("outgoing_message", "text")
+    assert (echo.kind, echo.account, echo.provider_id, echo.text) == (
+        "echo", "1122334455667", "<WHATSAPP_MESSAGE_ID>", "Test message")
+    assert echo.sender == Identity("whatsapp", "<BSUID>")  # the customer it was sent to, not the business
+
+
+def test_an_echo_names_the_customer_by_user_id_with_the_phone_as_a_second_identity() -> None:
+    sent = {"from": "15550001111", "to": WA_ID, "to_user_id": BSUID, "id": "wamid.e1", "timestamp": "1700000000",
+            "type": "text", "text": {"body": "Sent from the phone"}}
+    echoes = change(field="smb_message_echoes", contacts=[contact()])
+    echoes["value"]["message_echoes"] = [sent]
+    payload = body(echoes)
+    echo = only(whatsapp.parse(payload))
+    assert isinstance(echo, InboundMessage)
+    assert (echo.kind, echo.sender, echo.text) == ("echo", Identity("whatsapp", BSUID), "Sent from the phone")
+    assert Identity("phone", f"+{WA_ID}") in echo.identities
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize(("key", "reason"), [("delete", "echo of a delete"), ("edit", "echo of a edit")])
+def test_echoes_of_edits_and_deletions_are_ignored_with_their_reason(key: str, reason: str) -> None:
+    assert whatsapp.parse(payloads("outgoing_message")[key]) == [Ignored("whatsapp", reason)]

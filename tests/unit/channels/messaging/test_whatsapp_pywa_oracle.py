@@ -97,7 +97,11 @@ def compare(theirs: Any, found: list[WebhookItem]) -> str:
         ours = single(found, StatusUpdate)
         assert (ours.provider_id, ours.status, ours.correlation) == (theirs.id, theirs.status.value, theirs.tracker)
         assert ours.error_code == (str(theirs.error.code) if theirs.error else None)
-    else:  # account, template, call, preference and echo updates, group statuses, system messages
+    elif name == "OutgoingMessage":  # sent from the WhatsApp Business app: an echo
+        ours = single(found, InboundMessage)
+        assert (ours.kind, ours.provider_id, ours.text) == ("echo", theirs.id, theirs.text)
+    else:  # account, template, call and preference updates, echoed edits and deletions, group statuses, system
+        # messages
         assert all(isinstance(item, Ignored) and not item.malformed for item in found), (name, found)
     return name
 

@@ -57,6 +57,8 @@ def parse(body: Mapping[str, Any]) -> list[WebhookItem]:
 
 def _change(change: Mapping[str, Any]) -> list[WebhookItem]:
     field = change.get("field")
+    if field == "smb_message_echoes":
+        return _echoes(change)
     if field != "messages":
         return [Ignored(CHANNEL, f"field:{field!s:.60}")]
     try:
@@ -100,6 +102,43 @@ def _message(message: Mapping[str, Any], account: str, contacts: Sequence[Mappin
             target=target, payload=content.payload, data=data)
     except Malformed as error:
         return _malformed(f"message {message.get('id') or '(no id)'!s:.80}: {error}")
+
+
+def _echoes(change: Mapping[str, Any]) -> list[WebhookItem]:
+    """Messages the business sent from the WhatsApp Business app on a number shared with the Cloud API
+    (coexistence): each is an agent's message from outside the help desk, addressed to the customer."""
+    try:
+        value = mapping(change, "value", required=True)
+        account = text(mapping(value, "metadata", required=True), "phone_number_id", required=True)
+        contacts = [contact for contact in items(value, "contacts") if isinstance(contact, Mapping)]
+        echoes = items(value, "message_echoes")
+    except Malformed as error:
+        return [_malformed(f"change: {error}")]
+    assert account is not None
+    found = [_malformed(str(echo)) if isinstance(echo, Malformed) else _echo(echo, account, contacts)
+             for echo in each_object(echoes, "message echo")]
+    return found or [Ignored(CHANNEL, "empty change")]
+
+
+def _echo(echo: Mapping[str, Any], account: str, contacts: Sequence[Mapping[str, Any]]) -> WebhookItem:
+    try:
+        provider_id = text(echo, "id", required=True)
+        assert provider_id is not None
+        addressed = {"from_user_id": text(echo, "to_user_id"), "from": text(echo, "to")}
+        customer, identities, _, _ = _person({k: v for k, v in addressed.items() if v}, contacts)
+        kind = text(echo, "type") or "unknown"
+        try:
+            content = read_content(kind, echo, [])
+        except NotActedOn as skipped:
+            return Ignored(CHANNEL, f"echo: {skipped}")
+        if content.kind != "message":
+            return Ignored(CHANNEL, f"echo of a {content.kind}")
+        return InboundMessage(
+            channel=CHANNEL, account=account, sender=customer, provider_id=provider_id,
+            sent_at=epoch(echo, "timestamp"), kind="echo", text=content.text, identities=identities,
+            media=content.media, data=dict(content.data))
+    except Malformed as error:
+        return _malformed(f"message echo {echo.get('id') or '(no id)'!s:.80}: {error}")
 
 
 def _person(message: Mapping[str, Any], contacts: Sequence[Mapping[str, Any]]
