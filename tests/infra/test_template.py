@@ -544,6 +544,18 @@ def test_every_dead_letter_queue_has_an_alarm(cfn: Template) -> None:
     assert "AlarmTopic" in of_type(cfn, "AWS::SNS::Topic")
 
 
+def test_the_dashboard_shows_every_function_queue_and_dead_letter_queue(cfn: Template) -> None:
+    import re
+
+    body = props(cfn, "HelpdeskDashboard")["DashboardBody"]
+    text = body["Fn::Sub"] if isinstance(body, dict) else body
+    named = set(re.findall(r"\$\{(\w+)(?:\.QueueName)?\}", text))
+    functions = set(of_type(cfn, "AWS::Lambda::Function"))
+    queues = set(of_type(cfn, "AWS::SQS::Queue"))
+    assert functions - named == set()
+    assert queues - named == set()
+
+
 def test_sqs_event_sources_report_batch_item_failures(sam: Template, cfn: Template) -> None:
     for name, function in of_type(sam, "AWS::Serverless::Function").items():
         for event in function["Properties"].get("Events", {}).values():

@@ -109,6 +109,20 @@ def test_a_download_that_keeps_failing_is_retried_then_marked_failed_and_the_tex
     assert p.messages("MessagingMediaQueue") == []
 
 
+def test_a_download_refused_for_its_token_shows_on_the_channel_accounts_health(chat: Chat) -> None:
+    p = chat.pipeline
+    chat.providers.add_media("557", PICTURE, "image/png")
+    chat.providers.fail_media("557", 401, times=20)  # the system user's token was revoked
+    _send_image(chat, "557")
+    p.dispatcher.drain()
+    [failed] = _attachments(p)
+    assert failed["status"] == "failed" and failed["reason"] == "unauthorized"
+    [account] = [a for a in p.json("GET", "/api/v2/channel_accounts.json")["channel_accounts"]
+                 if a["channel"] == "whatsapp"]
+    assert account["health"]["token_state"] == "needs_reauthorisation"
+    assert account["health"]["last_error"]["code"] == "unauthorized"
+
+
 def test_a_download_that_fails_twice_is_stored_on_the_third_attempt(chat: Chat) -> None:
     p = chat.pipeline
     chat.providers.add_media("556", PICTURE, "image/png")

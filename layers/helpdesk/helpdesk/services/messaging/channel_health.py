@@ -24,6 +24,13 @@ def failed(deps: Container, account: ChannelAccount, result: SendResult) -> None
     deps.channel_health.record(account.channel, account.account, changes)
 
 
+def token_refused(deps: Container, channel: str, account: str, detail: str) -> None:
+    """The provider refused our token for something other than a send (a media download)."""
+    deps.channel_health.record(channel, account, {
+        "last_error_at": iso(deps.clock.now()), "token_state": "needs_reauthorisation",
+        "last_error": {"outcome": "reauthorise", "code": "unauthorized", "detail": detail[:300]}})
+
+
 def health(deps: Container, account: ChannelAccount) -> dict[str, Any]:
     found = deps.channel_health.health(account.channel, account.account)
     return {"last_success_at": found.get("last_success_at"), "last_error_at": found.get("last_error_at"),

@@ -21,6 +21,7 @@ from helpdesk.channels.messaging.media import MAX_MEDIA_BYTES, content_type, sha
 from helpdesk.domain.errors import InvalidInput
 from helpdesk.domain.inputs import whole_number
 from helpdesk.ports import MediaUnavailable
+from helpdesk.services.messaging import channel_health
 
 ATTEMPTS = 5  # the MessagingMediaQueue's maxReceiveCount: its last receive marks what still fails
 ATTACHMENT_PREFIX = "attachments/"  # as mail attachments: content addressed, in the raw-mail bucket
@@ -86,6 +87,8 @@ def fetch(deps: Container, request: MediaRequest, attempt: int) -> Fetched:
         try:
             state = _store(deps, request, media)
         except MediaUnavailable as exc:
+            if exc.reason == "unauthorized":  # the channel's token no longer works: its health says so
+                channel_health.token_refused(deps, request.channel, request.account, f"media download: {exc}")
             if exc.retry and attempt < ATTEMPTS:
                 later.append(f"{media.kind} {position}: {exc}")
                 continue
