@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from email.message import Message
 from typing import Any
 
+from helpdesk.channels.email.anatomy import Part, anatomy
 from helpdesk.channels.email.autodetect import (
     auto_reply_reason,
     is_list_mail,
@@ -82,9 +83,11 @@ class Verdict:
 NORMAL = Verdict("normal", "")
 
 
-def classify(message: Message, headers: HeaderMap, from_: Address | None, subject: str, text: str) -> Verdict:
-    """What kind of mail this is, with the evidence that decided it; ``text`` is the mail's plain text."""
-    found = _structure(message, headers, subject, text)
+def classify(message: Message, headers: HeaderMap, from_: Address | None, subject: str, text: str,
+             parts: list[Part] | None = None) -> Verdict:
+    """What kind of mail this is, with the evidence that decided it; ``text`` is the mail's plain text,
+    ``parts`` its anatomy when the caller has it."""
+    found = _structure(message, parts if parts is not None else anatomy(message), headers, subject, text)
     if found is None and "x-failed-recipients" in headers:
         found = Verdict("bounce", "header: X-Failed-Recipients")
     found = found or _daemon_sender(headers, from_) or _bounce_words(headers, subject, text)
@@ -98,9 +101,10 @@ def classify(message: Message, headers: HeaderMap, from_: Address | None, subjec
     return NORMAL
 
 
-def _structure(message: Message, headers: HeaderMap, subject: str, text: str) -> Verdict | None:
+def _structure(message: Message, parts: list[Part], headers: HeaderMap, subject: str, text: str
+               ) -> Verdict | None:
     kind = report_type(headers)
-    if message.get_content_type() == "multipart/report":
+    if parts[0].content_type == "multipart/report":
         if kind in ("delivery-status", "global-delivery-status"):
             return Verdict("bounce", f"structure: multipart/report; report-type={kind}")
         if kind == "feedback-report":
@@ -109,8 +113,8 @@ def _structure(message: Message, headers: HeaderMap, subject: str, text: str) ->
             return _disposition(message)
         if kind:
             return Verdict("report", f"structure: multipart/report; report-type={kind}")
-    for part in message.walk():  # also a report without its report-type, and one inside a forwarded message
-        content_type = part.get_content_type()
+    for part in parts:  # also a report without its report-type, and one inside a forwarded message
+        content_type = part.content_type
         if content_type in ("message/delivery-status", "message/global-delivery-status"):
             return Verdict("bounce", f"structure: a {content_type} part")
         if content_type == "message/feedback-report":
@@ -120,8 +124,7 @@ def _structure(message: Message, headers: HeaderMap, subject: str, text: str) ->
         kind_name = str(ses.get("notificationType") or ses.get("eventType") or "notification")
         return Verdict(_SES_TYPES.get(kind_name.lower(), "report"),
                        f"structure: Amazon SES {kind_name} notification in an SNS mail")
-    if _DMARC_SUBJECT_RE.search(subject) or any(_DMARC_FILE_RE.search(part.get_filename() or "")
-                                                for part in message.walk()):
+    if _DMARC_SUBJECT_RE.search(subject) or any(_DMARC_FILE_RE.search(part.filename) for part in parts):
         return Verdict("report", "structure: DMARC aggregate report")
     return None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from email.message import Message
 
+from helpdesk.channels.email.anatomy import Part
 from helpdesk.channels.email.charsets import detect_codec
 
 _FIELD_RE = re.compile(rb"^[!-9;-~]+[ \t]*:")  # a field name: printable ASCII but the colon, then a colon
@@ -62,12 +63,12 @@ def _fields_follow(rest: list[bytes]) -> bool:
     return False
 
 
-def declared_charsets(message: Message) -> list[str]:
+def declared_charsets(message: Message, parts: list[Part]) -> list[str]:
     """The non-ASCII charsets the mail declares (its parts' charset parameters and encoded words), most used
     first: the best evidence for the 8-bit bytes of its headers."""
     counts: dict[str, int] = {}
-    for part in message.walk():
-        charset = part.get_content_charset()
+    for part in parts:
+        charset = part.charset
         if charset and charset.lower() not in _ASCII_CHARSETS:
             counts[charset.lower()] = counts.get(charset.lower(), 0) + 1
     for _, value in message.raw_items():

@@ -6,6 +6,7 @@ import email
 import hashlib
 from email import policy
 
+from helpdesk.channels.email.anatomy import anatomy
 from helpdesk.channels.email.autodetect import auto_submitted_header
 from helpdesk.channels.email.automatic import classify
 from helpdesk.channels.email.charsets import decode_bytes
@@ -51,7 +52,8 @@ def _sender(headers: HeaderMap) -> tuple[Address | None, str]:
 
 def _parse(raw: bytes) -> ParsedEmail:
     message = email.message_from_bytes(recover_header_block(raw), policy=policy.default)
-    headers = HeaderMap(message, declared_charsets(message))
+    parts = anatomy(message)
+    headers = HeaderMap(message, declared_charsets(message, parts))
     from_, from_source = _sender(headers)
     subject = " ".join((headers.text("subject") or "").split())
 
@@ -61,7 +63,7 @@ def _parse(raw: bytes) -> ParsedEmail:
     if not text.strip() and html:
         text = html_to_text(html)
 
-    verdict = classify(message, headers, from_, subject, text)
+    verdict = classify(message, headers, from_, subject, text, parts)
     kind = verdict.kind
     bounce = (bounce_details(message, raw, headers, kind, from_, text) if kind in ("bounce", "complaint")
               else None)
