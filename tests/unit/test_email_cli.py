@@ -33,6 +33,21 @@ def test_parse_prints_one_json_object_per_file_in_the_order_given(tmp_path: Path
     assert set(lines[1]) >= {"file", "message_id", "text", "reply_text", "attachments", "kind", "bounce"}
 
 
+def test_parse_says_why_a_mail_is_automatic_and_whether_a_bounce_is_temporary(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    delayed = tmp_path / "delayed.eml"
+    delayed.write_bytes(b"From: MAILER-DAEMON@mx.customer.example\nSubject: Warning: message delayed\n"
+                        b"Message-ID: <w@mx>\n\nDelivery to the following recipient has been delayed: "
+                        b"slow@customer.example\nDelivery attempts will continue to be made for 4 days.\n")
+    person = tmp_path / "person.eml"
+    person.write_bytes(make_email(message_id="p@customer.example"))
+    assert main(["email", "parse", str(delayed), str(person)]) == 0
+    bounce, mail = _lines(capsys.readouterr().out)
+    assert (bounce["kind"], bounce["kind_reason"]) == ("bounce", "sender: mailer-daemon")
+    assert bounce["bounce"]["recipient"] == "slow@customer.example" and bounce["bounce"]["temporary"] is True
+    assert (mail["kind"], mail["kind_reason"], mail["bounce"]) == ("normal", "", None)
+
+
 def test_a_file_that_cannot_be_read_gets_an_error_line_and_exit_code_1(tmp_path: Path,
                                                                        capsys: pytest.CaptureFixture[str]) -> None:
     good = EVENTS / "email_order_refund.eml"

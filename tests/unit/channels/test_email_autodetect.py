@@ -143,6 +143,7 @@ def test_delivery_status_notification_with_returned_headers() -> None:
         "original_message_id": "ticket-42.abc@help.example.com",
         "recipient": "someone@example.org",
         "status": "5.1.1",
+        "temporary": False,
     }
 
 

@@ -210,8 +210,11 @@ def test_a_mail_without_from_is_attributed_to_its_sender_then_its_reply_to() -> 
     assert (sender.from_.name, sender.from_.address) == ("Bob", "bob@example.org")  # type: ignore[union-attr]
     reply_to = parse_email(body.replace(b"{}", b"Reply-To: r@example.org\r\nReturn-Path: <bounce@relay.example>"))
     assert reply_to.from_ is not None and reply_to.from_.address == "r@example.org"
+    assert (sender.from_source, reply_to.from_source) == ("sender", "reply-to")
     nobody = parse_email(body.replace(b"{}", b"Return-Path: <bounce@relay.example>"))
-    assert nobody.from_ is None  # the envelope's bounce address is not the author
+    assert nobody.from_ is not None and nobody.from_.address == "bounce@relay.example"  # the last resort,
+    assert nobody.from_source == "return-path" and nobody.to_json()["from_source"] == "return-path"  # said so
+    assert nobody.kind == "normal"
     both = parse_email(body.replace(b"{}", b"From: a@example.org\r\nSender: list@example.org"))
     assert both.from_ is not None and both.from_.address == "a@example.org"
 

@@ -42,6 +42,8 @@ class User:
     user_fields: dict[str, Any] = field(default_factory=dict)
     api_token_sha256: str | None = None
     bouncing: bool = False
+    complained: bool = False  # reported our mail as abuse or spam: nothing automatic is sent again
+    soft_bounces: int = 0  # temporary delivery failures in a row; the second marks the address bouncing
     organization_id: int | None = None
     active: bool = True
     created_at: str | None = None
@@ -74,6 +76,11 @@ class User:
         if not self.api_token_sha256:
             return False
         return hmac.compare_digest(self.api_token_sha256, hash_token(token))
+
+    @property
+    def refuses_mail(self) -> bool:
+        """Automatic mail is never sent to this user: the address bounces, or its owner complained."""
+        return self.bouncing or self.complained
 
     @property
     def is_agent(self) -> bool:

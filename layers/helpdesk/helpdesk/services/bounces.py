@@ -1,5 +1,6 @@
-"""A bounce of our mail is attached to the ticket whose mail bounced, and marks that address as bouncing.
-It is never answered."""
+"""A bounce or a complaint about our mail is attached to the ticket whose mail caused it; a bounce marks the
+address as bouncing (a temporary failure only when it repeats), a complaint marks its owner as complaining. Neither
+is ever answered."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from helpdesk.domain.tickets import SYSTEM, NewComment, change_ticket
 from helpdesk.services.common import commit, with_retries
 from helpdesk.services.email_threading import ticket_for_ids
 
+SOFT_BOUNCES_TO_MARK = 2  # a temporary failure marks the address when it repeats
 
-def mark_bouncing(deps: Container, address: str | None) -> bool:
+
+def mark_bouncing(deps: Container, address: str | None, *, temporary: bool = False) -> bool:
+    """Record a failed delivery to ``address``; True when the address is now marked bouncing."""
     if not address:
         return False
 
@@ -21,7 +25,23 @@ def mark_bouncing(deps: Container, address: str | None) -> bool:
         user = deps.users.find_by_email(address)
         if user is None or user.bouncing:
             return False
-        deps.users.put(replace(user, bouncing=True))
+        soft = user.soft_bounces + 1 if temporary else user.soft_bounces
+        bouncing = not temporary or soft >= SOFT_BOUNCES_TO_MARK
+        deps.users.put(replace(user, bouncing=bouncing, soft_bounces=soft))
+        return bouncing
+
+    return with_retries(attempt, what="user")
+
+
+def mark_complained(deps: Container, address: str | None) -> bool:
+    if not address:
+        return False
+
+    def attempt() -> bool:
+        user = deps.users.find_by_email(address)
+        if user is None or user.complained:
+            return False
+        deps.users.put(replace(user, complained=True))
         return True
 
     return with_retries(attempt, what="user")
@@ -31,7 +51,10 @@ def attach_bounce(deps: Container, mail: ParsedEmail, raw_key: str, key: str) ->
     """Returns the ticket the bounce was attached to, None when it belongs to no ticket."""
     bounce = mail.bounce
     recipient = bounce.recipient if bounce else None
-    mark_bouncing(deps, recipient)
+    if mail.kind == "complaint":
+        mark_complained(deps, recipient)
+    else:
+        mark_bouncing(deps, recipient, temporary=bool(bounce and bounce.temporary))
     ids = [m for m in [bounce.original_message_id if bounce else None, *mail.references, mail.in_reply_to] if m]
     ticket = ticket_for_ids(deps, ids) if ids else None
     if ticket is None or ticket.status == "closed":
@@ -39,7 +62,13 @@ def attach_bounce(deps: Container, mail: ParsedEmail, raw_key: str, key: str) ->
         return None
     author = deps.users.ensure(mail.from_.address if mail.from_ else "mailer-daemon@invalid", "Mail Delivery System")
     status = bounce.status if bounce and bounce.status else "unknown"
-    body = f"Delivery to {recipient or 'a recipient'} failed (status {status}).\n\n{mail.text.strip()[:4000]}"
+    if mail.kind == "complaint":
+        said = f"{recipient or 'A recipient'} reported this ticket's mail as abuse or spam ({mail.kind_reason})."
+    elif bounce and bounce.temporary:
+        said = f"Delivery to {recipient or 'a recipient'} is delayed (status {status}); it may still arrive."
+    else:
+        said = f"Delivery to {recipient or 'a recipient'} failed (status {status})."
+    body = f"{said}\n\n{mail.text.strip()[:4000]}"
     note = NewComment(body=body, public=False, author_id=author.id, via="email", message_id=mail.message_id,
                       full_body=mail.text, raw_key=raw_key, automatic=True)
 

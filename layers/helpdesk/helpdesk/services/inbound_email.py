@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from helpdesk.bootstrap import Container
-from helpdesk.channels.email.message import ParsedEmail
+from helpdesk.channels.email.message import AUTOMATIC_KINDS, ParsedEmail
 from helpdesk.channels.email.parse import parse_email
 from helpdesk.channels.email.providers.delivery import InboundDelivery, spoofed_by
 from helpdesk.domain.addresses import RecipientAddress, is_ours, route
@@ -140,10 +140,10 @@ def create_from_email(deps: Container, body: dict[str, Any]) -> Outcome:
     if stored is not None:  # a redelivery: publish again what the first delivery produced
         deps.publisher.publish(stored)
         return Outcome(_ticket_of(stored), created=False, duplicate=True)
-    if mail.kind == "bounce":
+    if mail.kind in ("bounce", "complaint"):
         ticket_id = attach_bounce(deps, mail, raw_key, key)
         return Outcome(ticket_id, created=False, duplicate=False,
-                       dropped=None if ticket_id else "a bounce of no ticket's mail")
+                       dropped=None if ticket_id else f"a {mail.kind} about no ticket's mail")
     if mail.from_ is None:
         raise InvalidInput("the message has no sender address")
     addresses = deps.rules.recipient_addresses()
@@ -170,7 +170,7 @@ def _ticket_of(events: Sequence[DomainEvent]) -> int | None:
 def _write(deps: Container, inbound: _Inbound) -> Outcome:
     mail, sender = inbound.mail, inbound.sender
     now = deps.clock.now()
-    automatic = mail.auto_submitted or mail.kind == "auto_reply"
+    automatic = mail.auto_submitted or mail.kind in AUTOMATIC_KINDS
     existing = None if inbound.spoofed else find_ticket(deps, mail, sender)
     if existing is None and automatic:
         deps.tickets.record_operation(inbound.key, [])

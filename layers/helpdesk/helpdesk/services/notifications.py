@@ -107,8 +107,8 @@ def _reply(deps: Container, detail: Mapping[str, Any]) -> Delivery:
     if comment is None:
         raise InvalidInput(f"comment {comment_id} of ticket {ticket.id} does not exist")
     requester = deps.users.get(ticket.requester_id)
-    if requester.bouncing:
-        return Delivery(str(detail["event_id"]), requester.email, skipped="the requester's address bounces")
+    if requester.refuses_mail:
+        return Delivery(str(detail["event_id"]), requester.email, skipped=_refusal(requester, "the requester's"))
     if (unmailable := unmailable_reason(requester.email)) is not None:  # known when stored: never retried
         deps.tickets.set_delivery(ticket.id, comment_id, {"status": "undeliverable", "error": unmailable,
                                                           "at": iso(deps.clock.now())})
@@ -155,8 +155,8 @@ def _notification(deps: Container, detail: Mapping[str, Any]) -> Delivery:
     user = _recipient(deps, ticket, detail.get("recipient"), (detail.get("actor") or {}).get("id"))
     if user is None:
         return Delivery(event_id, None, skipped=f"no recipient for {detail.get('recipient')!r}")
-    if user.bouncing:
-        return Delivery(event_id, user.email, skipped="the address bounces")
+    if user.refuses_mail:
+        return Delivery(event_id, user.email, skipped=_refusal(user, "the"))
     if (unmailable := unmailable_reason(user.email)) is not None:
         return Delivery(event_id, user.email, skipped=unmailable)
     if not may_send_automatic(deps, ticket.id, user.email):
@@ -167,3 +167,7 @@ def _notification(deps: Container, detail: Mapping[str, Any]) -> Delivery:
     unique = "n" + hashlib.sha256(event_id.encode()).hexdigest()[:16]
     _send(deps, ticket, user, subject=subject, text=str(detail.get("body") or ""), unique=unique, automatic=True)
     return Delivery(event_id, user.email)
+
+
+def _refusal(user: User, whose: str) -> str:
+    return f"{whose} address bounces" if user.bouncing else f"{whose} address's owner reported our mail as spam"

@@ -100,7 +100,7 @@ def _send_one(deps: Container, ticket_id: int) -> Sent | None:
         if channel is not None:
             return _offered(deps, ticket, secrets.token_urlsafe(12), f"chat:{channel}")
     requester = deps.users.get(ticket.requester_id)
-    if requester.bouncing or unmailable_reason(requester.email):  # never mailed: dropped, not retried
+    if requester.refuses_mail or unmailable_reason(requester.email):  # never mailed: dropped, not retried
         sat.survey_due_at = None
         deps.tickets.save(ticket)
         return None

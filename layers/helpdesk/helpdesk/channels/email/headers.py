@@ -9,7 +9,7 @@ import binascii
 import email.errors
 import email.utils
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from email.header import decode_header
 from email.message import Message
@@ -21,13 +21,15 @@ _FOLD_RE = re.compile(r"\r?\n(?=[ \t])")
 _ENCODED_WORD_RE = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
 _ANGLE_ID_RE = re.compile(r"<\s*([^<>\s]+)\s*>")
 _ADDR_SPEC_RE = re.compile(r"[^\s<>()\",;:@]+@[^\s<>()\",;:@]+")
+_NAME_JUNK_RE = re.compile(r"[<>\"()\[\]]+")
 MAX_COMMENT_DEPTH = 20  # RFC 5322 comments nest; the stdlib's address parser recurses once per level
 
 
 class HeaderMap:
     """Raw header values by lower-cased name, in order, without touching the message's header parser."""
 
-    def __init__(self, message: Message) -> None:
+    def __init__(self, message: Message, hints: Sequence[str] = ()) -> None:
+        self.hints = tuple(hints)  # the charsets the mail declares: how its undeclared 8-bit header bytes are read
         self._values: dict[str, list[str]] = {}
         for name, value in message.raw_items():
             self._values.setdefault(str(name).strip().lower(), []).append(str(value))
@@ -40,7 +42,10 @@ class HeaderMap:
     def text(self, name: str) -> str | None:
         """The first value of a header decoded to text, or None when it is absent."""
         value = self.raw(name)
-        return None if value is None else decode_words(value)
+        return None if value is None else decode_words(value, self.hints)
+
+    def addresses(self, name: str) -> list[Address]:
+        return parse_addresses(self.all_raw(name), self.hints)
 
     def all_raw(self, name: str) -> list[str]:
         return [unfold(v) for v in self._values.get(name.lower(), [])]
@@ -53,9 +58,9 @@ def unfold(value: str) -> str:
     return _FOLD_RE.sub("", value).strip()
 
 
-def decode_words(value: str) -> str:
-    """Decode RFC 2047 encoded words and raw 8-bit bytes in a header value."""
-    value = unescape_surrogates(value)
+def decode_words(value: str, hints: Sequence[str] = ()) -> str:
+    """Decode RFC 2047 encoded words and raw 8-bit bytes in a header value (``hints``: the mail's charsets)."""
+    value = unescape_surrogates(value, hints)
     if "=?" not in value:
         return value
     try:
@@ -67,22 +72,22 @@ def decode_words(value: str) -> str:
         if isinstance(chunk, str):
             parts.append(chunk)
         else:
-            parts.append(decode_bytes(chunk, charset))
+            parts.append(decode_bytes(chunk, charset, hints))
     # decode_header drops whitespace differently for encoded and plain runs; re-join like RFC 2047 says
     return "".join(parts) if any(c for _, c in chunks) else value
 
 
-def parse_addresses(values: Iterable[str]) -> list[Address]:
+def parse_addresses(values: Iterable[str], hints: Sequence[str] = ()) -> list[Address]:
     """Parse address headers; a malformed entry keeps whatever addr-spec can be found in it."""
     addresses: list[Address] = []
     seen: set[str] = set()
     for value in values:
         for name, spec in _address_pairs(value):
-            spec = unescape_surrogates(spec).strip().strip("<>").lower()
+            spec = unescape_surrogates(spec, hints).strip().strip("<>").lower()
             if "@" not in spec or spec in seen:
                 continue
             seen.add(spec)
-            addresses.append(Address(name=decode_words(name).strip().strip('"').strip(), address=spec))
+            addresses.append(Address(name=decode_words(name, hints).strip().strip('"').strip(), address=spec))
     return addresses
 
 
@@ -131,8 +136,20 @@ def _address_pairs(value: str) -> list[tuple[str, str]]:
     ]
     if good and len(good) == len(pairs):
         return good
-    # getaddresses gave up or glued words together ("a@b.com www.b.com"): scrape the addr-specs
-    return [("", a) for a in _ADDR_SPEC_RE.findall(value)] or good
+    # getaddresses gave up or glued words together ("a@b.com www.b.com", "John Smith john@b.com"): scrape
+    return _scrape(value) or good
+
+
+def _scrape(value: str) -> list[tuple[str, str]]:
+    """Every addr-spec in ``value``, each with the words before it (after the previous one) as its name:
+    the forgiving reading of ``John Smith john@b.com``, ``"John" john@b.com`` or ``junk <john@b.com``."""
+    found: list[tuple[str, str]] = []
+    start = 0
+    for match in _ADDR_SPEC_RE.finditer(value):
+        name = _NAME_JUNK_RE.sub(" ", value[start:match.start()]).strip(" ,;")
+        found.append((" ".join(name.split()), match.group(0)))
+        start = match.end()
+    return found
 
 
 def _iso_date(text: str) -> datetime | None:

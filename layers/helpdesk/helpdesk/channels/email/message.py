@@ -6,7 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-EmailKind = Literal["normal", "auto_reply", "bounce", "list"]
+# automatic kinds: a bounce, a complaint (an ARF abuse report, an SES complaint), a report (DMARC, TLS, SES
+# delivery notices), an auto-reply; list mail; a person's mail
+EmailKind = Literal["normal", "auto_reply", "bounce", "complaint", "report", "list"]
+AUTOMATIC_KINDS = frozenset({"auto_reply", "bounce", "complaint", "report"})
 
 
 @dataclass(frozen=True)
@@ -41,15 +44,19 @@ class Attachment:
 
 @dataclass(frozen=True)
 class Bounce:
-    original_message_id: str | None  # Message-ID of the mail that bounced, without angle brackets
-    recipient: str | None
-    status: str | None  # the DSN status code, such as "5.1.1"
+    """What a bounce (or a complaint) says about one of our mails."""
 
-    def to_json(self) -> dict[str, str | None]:
+    original_message_id: str | None  # Message-ID of the mail that bounced, without angle brackets
+    recipient: str | None  # the address that failed (or complained)
+    status: str | None  # the DSN status code, such as "5.1.1"
+    temporary: bool = False  # a delay or a transient failure: the address may still work
+
+    def to_json(self) -> dict[str, str | bool | None]:
         return {
             "original_message_id": self.original_message_id,
             "recipient": self.recipient,
             "status": self.status,
+            "temporary": self.temporary,
         }
 
 
@@ -72,6 +79,8 @@ class ParsedEmail:
     bounce: Bounce | None
     auto_submitted: bool
     loop_marker: str | None
+    kind_reason: str = ""  # the evidence that decided ``kind`` ("" for a person's mail)
+    from_source: str = "from"  # the header the sender was read from: from, sender, reply-to or return-path
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -89,5 +98,7 @@ class ParsedEmail:
             "html": self.html,
             "attachments": [a.to_json() for a in self.attachments],
             "kind": self.kind,
+            "kind_reason": self.kind_reason,
+            "from_source": self.from_source if self.from_ else None,
             "bounce": self.bounce.to_json() if self.bounce else None,
         }

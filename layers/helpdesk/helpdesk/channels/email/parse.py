@@ -6,19 +6,21 @@ import email
 import hashlib
 from email import policy
 
-from helpdesk.channels.email.autodetect import auto_submitted_header, detect_kind
+from helpdesk.channels.email.anatomy import anatomy
+from helpdesk.channels.email.autodetect import auto_submitted_header
+from helpdesk.channels.email.automatic import classify
 from helpdesk.channels.email.charsets import decode_bytes
 from helpdesk.channels.email.compose import LOOP_HEADER
-from helpdesk.channels.email.dsn import find_bounce
+from helpdesk.channels.email.dsn import bounce_details
+from helpdesk.channels.email.header_block import declared_charsets, recover_header_block
 from helpdesk.channels.email.headers import (
     HeaderMap,
     first_message_id,
     message_ids,
-    parse_addresses,
     parse_date,
 )
 from helpdesk.channels.email.html_text import html_to_text
-from helpdesk.channels.email.message import Address, ParsedEmail
+from helpdesk.channels.email.message import AUTOMATIC_KINDS, Address, ParsedEmail
 from helpdesk.channels.email.parts import collect_parts
 from helpdesk.channels.email.trimming import trim_reply
 
@@ -37,21 +39,22 @@ def parse_email(raw: bytes) -> ParsedEmail:
         return _unreadable(raw)
 
 
-def _sender(headers: HeaderMap) -> Address | None:
-    """The author: the first From address; a mail that lost its From (RFC 5322 requires one, some scripts and
-    gateways omit it) falls back to Sender, then Reply-To. Never the envelope's Return-Path, which names the
-    bounce handler of whoever relayed it."""
-    for name in ("from", "sender", "reply-to"):
-        found = parse_addresses(headers.all_raw(name))
+def _sender(headers: HeaderMap) -> tuple[Address | None, str]:
+    """The author and the header it was read from: the first From address; a mail that lost its From (RFC 5322
+    requires one, some scripts and gateways omit it) falls back to Sender, then Reply-To, and as a last resort
+    to the envelope's Return-Path (recorded as such: it may name the bounce handler of whoever relayed it)."""
+    for name in ("from", "sender", "reply-to", "return-path"):
+        found = headers.addresses(name)
         if found:
-            return found[0]
-    return None
+            return found[0], name
+    return None, ""
 
 
 def _parse(raw: bytes) -> ParsedEmail:
-    message = email.message_from_bytes(raw, policy=policy.default)
-    headers = HeaderMap(message)
-    from_ = _sender(headers)
+    message = email.message_from_bytes(recover_header_block(raw), policy=policy.default)
+    parts = anatomy(message)
+    headers = HeaderMap(message, declared_charsets(message, parts))
+    from_, from_source = _sender(headers)
     subject = " ".join((headers.text("subject") or "").split())
 
     bodies = collect_parts(message)
@@ -60,17 +63,19 @@ def _parse(raw: bytes) -> ParsedEmail:
     if not text.strip() and html:
         text = html_to_text(html)
 
-    bounce = find_bounce(message, headers, from_, subject)
-    kind = detect_kind(headers, subject, bounce)
+    verdict = classify(message, headers, from_, subject, text, parts)
+    kind = verdict.kind
+    bounce = (bounce_details(message, raw, headers, kind, from_, text) if kind in ("bounce", "complaint")
+              else None)
     loop_marker = headers.text(LOOP_HEADER)
     return ParsedEmail(
         message_id=first_message_id(headers.raw("message-id")) or synthetic_message_id(raw),
         in_reply_to=first_message_id(headers.raw("in-reply-to")),
         references=message_ids(" ".join(headers.all_raw("references"))),
         from_=from_,
-        to=parse_addresses(headers.all_raw("to")),
-        cc=parse_addresses(headers.all_raw("cc")),
-        reply_to=parse_addresses(headers.all_raw("reply-to")),
+        to=headers.addresses("to"),
+        cc=headers.addresses("cc"),
+        reply_to=headers.addresses("reply-to"),
         subject=subject,
         date=parse_date(headers.raw("date")),
         text=text,
@@ -79,8 +84,10 @@ def _parse(raw: bytes) -> ParsedEmail:
         attachments=bodies.attachments,
         kind=kind,
         bounce=bounce,
-        auto_submitted=kind in ("auto_reply", "bounce") or auto_submitted_header(headers),
+        auto_submitted=kind in AUTOMATIC_KINDS or auto_submitted_header(headers),
         loop_marker=loop_marker.strip() if loop_marker is not None else None,
+        kind_reason=verdict.reason,
+        from_source=from_source or "from",
     )
 
 
