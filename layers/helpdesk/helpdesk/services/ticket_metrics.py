@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 from helpdesk.bootstrap import Container
 from helpdesk.domain.errors import InvalidInput, NotFound, TicketNotFound
@@ -53,7 +54,8 @@ def list_ticket_metrics(deps: Container, params: Mapping[str, str], size: int) -
         return {
             "ticket_metrics": [metrics_of(t).to_api() for t in page.tickets],
             "meta": {"has_more": after is not None, "after_cursor": after, "before_cursor": None},
-            "links": {"next": f"{PATH}?page[after]={after}" if after else None, "prev": None},
+            "links": {"next": f"{PATH}?page%5Bsize%5D={size}&page%5Bafter%5D={quote(after)}" if after else None,
+                      "prev": None},
         }
     cursor: str | None = None
     tickets: list[Ticket] = []
