@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from helpdesk.domain.clock import iso
 from helpdesk.domain.errors import InvalidInput, InvalidTransition, TagsUnchanged
 from helpdesk.domain.inputs import whole_number
+
+if TYPE_CHECKING:
+    from helpdesk.domain.ticket_metrics import TicketMetrics
 
 STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -103,6 +106,7 @@ class Ticket:
     comment_count: int = 0
     audit_count: int = 0
     assignment_due_at: datetime | None = None  # unassigned in a group with a limit: when the manager gets it
+    metrics: TicketMetrics | None = None  # Zendesk's ticket metrics, advanced by each commit (domain.ticket_metrics)
     version: int | None = None
 
     def snapshot(self) -> dict[str, Any]:

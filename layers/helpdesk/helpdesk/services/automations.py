@@ -173,8 +173,8 @@ class _Run:
                          body=n.body, trigger_id=n.trigger_id, automation_id=automation.id)
             if n.kind == "webhook" else
             ticket_event("NotificationRequested", ticket_id, f"{key}:{i}", RULE, self.now, recipient=n.recipient,
-                         subject=n.subject, body=n.body, trigger_id=n.trigger_id, automation_id=automation.id,
-                         responding_to_automatic=False, messaging=to_chat(after, n))
+                         recipient_type=n.kind, subject=n.subject, body=n.body, trigger_id=n.trigger_id,
+                         automation_id=automation.id, responding_to_automatic=False, messaging=to_chat(after, n))
             for i, n in enumerate(found)
         )]
 

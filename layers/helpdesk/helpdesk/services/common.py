@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from helpdesk.bootstrap import Container
-from helpdesk.domain import sla
+from helpdesk.domain import sla, ticket_metrics
 from helpdesk.domain.business_hours import Schedule
 from helpdesk.domain.errors import ConcurrentUpdate
 from helpdesk.domain.events import DomainEvent, events_for_update
 from helpdesk.domain.sla import SlaPolicy
 from helpdesk.domain.tickets import Update
 from helpdesk.ports import AlreadyApplied, Conversation, VersionConflict
-from helpdesk.services.business_hours import schedules_for_sla
+from helpdesk.services.business_hours import default_schedule, schedules_for_sla
 
 T = TypeVar("T")
 
@@ -104,6 +104,18 @@ def read_sla_rules(deps: Container) -> SlaRules:
     return SlaRules(policies, schedules_for_sla(deps, policies))
 
 
+def _default_schedule(deps: Container) -> Callable[[], Schedule | None]:
+    """The default schedule, read on first use only (most updates end no duration and need none)."""
+    read: list[Schedule | None] = []
+
+    def schedule() -> Schedule | None:
+        if not read:
+            read.append(default_schedule(deps))
+        return read[0]
+
+    return schedule
+
+
 def commit(
     deps: Container, update: Update, *, idempotency_key: str | None = None,
     message_ids: Sequence[str] = (), extra_events: Sequence[DomainEvent] = (),
@@ -121,6 +133,7 @@ def commit(
     """
     rules = sla_rules or read_sla_rules(deps)
     sla.apply_sla(update.ticket, rules.policies, deps.clock.now(), rules.schedules)
+    update.ticket.metrics = ticket_metrics.advance(update.ticket.metrics, update, _default_schedule(deps))
     events = [*events_for_update(update, reply_to_requester=announce_reply), *extra_events]
     saved = True
     try:

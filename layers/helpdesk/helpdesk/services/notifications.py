@@ -1,14 +1,19 @@
 """notify's use case: agent replies and trigger notifications go out by SES, threaded and loop-safe.
 
-Automatic mail (trigger notifications) is never sent in answer to automatic mail, never to a bouncing
+Automatic mail (trigger notifications) is never sent in answer to automatic mail, never to a bouncing or complaining
 address, and is rate-limited per recipient and ticket and per recipient overall, so two systems can never
 ping-pong. Replies go out from the support address the ticket came in to, with its signature.
+
+Who gets what (Zendesk's semantics): a public agent reply is one mail to the requester with the ticket's CCs on
+its Cc line (never to the reply's author, never to a bouncing or unmailable address); ``requester_and_ccs`` is
+the requester and every CC; a group notification goes to each active member of the group (the ticket's group
+for ``group_id``), each recipient its own mail, sent once even when the event is delivered again.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,7 +63,7 @@ def _quoted(comments: list[Comment], latest_id: int) -> str:
 
 def _send(deps: Container, ticket: Ticket, to: User, *, subject: str, text: str, unique: str,
           automatic: bool, attachments: tuple[tuple[str, str, bytes], ...] = (),
-          comments: list[Comment] | None = None) -> tuple[str, str]:
+          comments: list[Comment] | None = None, cc: Sequence[User] = ()) -> tuple[str, str]:
     comments = deps.tickets.comments(ticket.id) if comments is None else comments
     thread = [c.message_id for c in comments if c.message_id]
     sender, signature = _sender(deps, ticket)
@@ -67,9 +72,9 @@ def _send(deps: Container, ticket: Ticket, to: User, *, subject: str, text: str,
     raw = compose_email(
         sender=sender, to=[Address(to.name, to.email)], subject=subject, text=body, message_id=message_id,
         in_reply_to=thread[-1] if thread else None, references=thread[-20:], auto_generated=automatic,
-        loop_value=deps.settings.mail_domain, attachments=attachments,
+        loop_value=deps.settings.mail_domain, attachments=attachments, cc=[Address(u.name, u.email) for u in cc],
     )
-    provider_id = deps.mailer.send_raw(raw, sender=sender.address, recipients=[to.email])
+    provider_id = deps.mailer.send_raw(raw, sender=sender.address, recipients=[to.email, *(u.email for u in cc)])
     deps.tickets.remember_message_id(message_id.strip("<>"), ticket.id)
     return message_id, provider_id
 
@@ -107,38 +112,59 @@ def _reply(deps: Container, detail: Mapping[str, Any]) -> Delivery:
     if comment is None:
         raise InvalidInput(f"comment {comment_id} of ticket {ticket.id} does not exist")
     requester = deps.users.get(ticket.requester_id)
-    if requester.refuses_mail:
+    ccs = _users(deps, (i for i in ticket.collaborator_ids if i not in (requester.id, comment.author_id)))
+    reachable = [u for u in (requester, *ccs) if not u.refuses_mail and unmailable_reason(u.email) is None]
+    if not reachable and requester.refuses_mail:
         return Delivery(str(detail["event_id"]), requester.email, skipped=_refusal(requester, "the requester's"))
-    if (unmailable := unmailable_reason(requester.email)) is not None:  # known when stored: never retried
+    if not reachable:  # known when stored: never retried
+        unmailable = unmailable_reason(requester.email) or "no recipient can be mailed"
         deps.tickets.set_delivery(ticket.id, comment_id, {"status": "undeliverable", "error": unmailable,
                                                           "at": iso(deps.clock.now())})
         return Delivery(str(detail["event_id"]), requester.email, skipped=unmailable)
+    to, cc = reachable[0], reachable[1:]
     text = comment.body
     if deps.settings.quote_history:
         history = _quoted(comments, comment.id)
         text = f"{text}\n\n{history}" if history else text
     try:
-        message_id, provider_id = _send(deps, ticket, requester, subject=_subject(ticket), text=text,
+        message_id, provider_id = _send(deps, ticket, to, subject=_subject(ticket), text=text,
                                         unique=f"c{comment.id}", automatic=False,
-                                        attachments=_attachments(deps, comment), comments=comments)
+                                        attachments=_attachments(deps, comment), comments=comments, cc=cc)
     except Exception as exc:
         deps.tickets.set_delivery(ticket.id, comment.id, {"status": "failed", "error": str(exc)[:500],
                                                           "at": iso(deps.clock.now())})
         raise
     deps.tickets.set_delivery(ticket.id, comment.id, {"status": "sent", "message_id": message_id,
                                                       "provider_id": provider_id, "at": iso(deps.clock.now())})
-    return Delivery(str(detail["event_id"]), requester.email)
+    return Delivery(str(detail["event_id"]), ", ".join(u.email for u in reachable))
 
 
-def _recipient(deps: Container, ticket: Ticket, recipient: Any, actor_id: Any) -> User | None:
+def _users(deps: Container, user_ids: Iterable[Any]) -> list[User]:
+    """The users with these ids, each once, in order; ids of no user are left out."""
+    found: list[User] = []
+    for user_id in dict.fromkeys(user_ids):
+        try:
+            found.append(deps.users.get(int(user_id)))
+        except (UserNotFound, ValueError, TypeError):
+            continue
+    return found
+
+
+def _recipients(deps: Container, ticket: Ticket, detail: Mapping[str, Any]) -> list[User]:
+    """Who a notification goes to: a group's active members, the requester and the CCs, or one user."""
+    recipient = detail.get("recipient")
+    if detail.get("recipient_type") == "group":
+        group_id = ticket.group_id if recipient == "group_id" else recipient
+        if group_id in (None, ""):
+            return []
+        members = _users(deps, (m.user_id for m in deps.groups.memberships(group_id=int(group_id))))
+        return [u for u in members if u.active]
+    if recipient == "requester_and_ccs":
+        return _users(deps, (ticket.requester_id, *ticket.collaborator_ids))
+    actor_id = (detail.get("actor") or {}).get("id")
     user_id = {"requester_id": ticket.requester_id, "assignee_id": ticket.assignee_id,
                "current_user": actor_id}.get(recipient, recipient) if isinstance(recipient, str) else recipient
-    if user_id in (None, ""):
-        return None
-    try:
-        return deps.users.get(int(user_id))
-    except (UserNotFound, ValueError, TypeError):
-        return None
+    return [] if user_id in (None, "") else _users(deps, [user_id])
 
 
 def may_send_automatic(deps: Container, ticket_id: int, email: str) -> bool:
@@ -152,21 +178,39 @@ def _notification(deps: Container, detail: Mapping[str, Any]) -> Delivery:
     if detail.get("responding_to_automatic"):
         return Delivery(event_id, None, skipped="automatic mail is never answered")
     ticket = deps.tickets.get(int(detail["ticket_id"]))
-    user = _recipient(deps, ticket, detail.get("recipient"), (detail.get("actor") or {}).get("id"))
-    if user is None:
+    users = _recipients(deps, ticket, detail)
+    if not users:
         return Delivery(event_id, None, skipped=f"no recipient for {detail.get('recipient')!r}")
+    reasons = {user.email: _notify(deps, ticket, user, detail) for user in users}
+    sent = [address for address, reason in reasons.items() if reason is None]
+    if sent:
+        return Delivery(event_id, ", ".join(sent))
+    if len(reasons) == 1:
+        [(address, reason)] = reasons.items()
+        return Delivery(event_id, address, skipped=reason)
+    return Delivery(event_id, None, skipped="; ".join(f"{a}: {r}" for a, r in reasons.items()))
+
+
+def _notify(deps: Container, ticket: Ticket, user: User, detail: Mapping[str, Any]) -> str | None:
+    """Mail one recipient of a notification (once per event and recipient); why not, when it was not sent."""
+    event_id = str(detail["event_id"])
+    key = f"{event_id}#{user.id}"
+    if deps.deliveries.already_sent(key):
+        return None
     if user.refuses_mail:
-        return Delivery(event_id, user.email, skipped=_refusal(user, "the"))
+        return _refusal(user, "the")
     if (unmailable := unmailable_reason(user.email)) is not None:
-        return Delivery(event_id, user.email, skipped=unmailable)
+        return unmailable
     if not may_send_automatic(deps, ticket.id, user.email):
-        return Delivery(event_id, user.email, skipped="rate limited: too many automatic mails to this recipient")
+        return "rate limited: too many automatic mails to this recipient"
     subject = str(detail.get("subject") or _subject(ticket))
     if f"[#{ticket.id}]" not in subject:
         subject = f"{subject} [#{ticket.id}]"
-    unique = "n" + hashlib.sha256(event_id.encode()).hexdigest()[:16]
-    _send(deps, ticket, user, subject=subject, text=str(detail.get("body") or ""), unique=unique, automatic=True)
-    return Delivery(event_id, user.email)
+    unique = "n" + hashlib.sha256(key.encode()).hexdigest()[:16]
+    _, provider_id = _send(deps, ticket, user, subject=subject, text=str(detail.get("body") or ""), unique=unique,
+                           automatic=True)
+    deps.deliveries.mark_sent(key, provider_id)
+    return None
 
 
 def _refusal(user: User, whose: str) -> str:

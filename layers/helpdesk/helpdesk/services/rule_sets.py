@@ -57,8 +57,9 @@ def _apply(deps: Container, ticket_id: int, run: RuleSetRun, key: str) -> None:
     ticket = deps.tickets.get(ticket_id)
     now = deps.clock.now()
     notices = [ticket_event("NotificationRequested", ticket_id, f"{key}:{i}", RULE, now, recipient=n.recipient,
-                            subject=n.subject, body=n.body, trigger_id=n.trigger_id, rule_set_id=n.trigger_id,
-                            responding_to_automatic=False, messaging=to_chat(ticket.snapshot(), n))
+                            recipient_type=n.kind, subject=n.subject, body=n.body, trigger_id=n.trigger_id,
+                            rule_set_id=n.trigger_id, responding_to_automatic=False,
+                            messaging=to_chat(ticket.snapshot(), n))
                for i, n in enumerate(run.notifications) if n.kind != "webhook"]
     fields = {name: new for name, (_, new) in run.changes.items()
               if name in EDITABLE_FIELDS and ticket.field_value(name) != new}

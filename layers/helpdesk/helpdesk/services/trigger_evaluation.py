@@ -136,8 +136,8 @@ def _side_events(run: TriggerRun, ticket_id: int, source_event: str, deps: Conta
                      webhook_id=str(n.recipient), body=n.body, trigger_id=n.trigger_id)
         if n.kind == "webhook" else
         ticket_event("NotificationRequested", ticket_id, f"{source_event}:{i}", RULE, now,
-                     recipient=n.recipient, subject=n.subject, body=n.body, trigger_id=n.trigger_id,
-                     responding_to_automatic=automatic, messaging=to_chat(run.ticket, n))
+                     recipient=n.recipient, recipient_type=n.kind, subject=n.subject, body=n.body,
+                     trigger_id=n.trigger_id, responding_to_automatic=automatic, messaging=to_chat(run.ticket, n))
         for i, n in enumerate(run.notifications)
     )]
 

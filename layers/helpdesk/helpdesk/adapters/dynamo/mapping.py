@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from helpdesk.domain.clock import iso, parse_iso
+from helpdesk.domain.ticket_metrics import TicketMetrics
 from helpdesk.domain.tickets import Audit, Comment, Satisfaction, SlaTarget, Ticket
 
 _TIMES = ("created_at", "updated_at", "first_reply_at", "solved_at", "status_updated_at", "assigned_at",
@@ -21,8 +22,9 @@ def _required_time(value: Any) -> Any:
 
 
 def ticket_to_doc(ticket: Ticket) -> dict[str, Any]:
-    doc = asdict(ticket)
+    doc = asdict(replace(ticket, metrics=None))
     doc.pop("version")
+    doc["metrics"] = ticket.metrics.to_doc() if ticket.metrics is not None else None
     for name in _TIMES:
         doc[name] = iso(getattr(ticket, name))
     sat = ticket.satisfaction
@@ -54,6 +56,8 @@ def ticket_from_doc(doc: Mapping[str, Any], version: int | None) -> Ticket:
         )
         for metric, t in (data.get("sla_targets") or {}).items()
     }
+    metrics = data.get("metrics")
+    data["metrics"] = TicketMetrics.from_doc(metrics) if metrics else None
     return Ticket(**data, version=version)
 
 

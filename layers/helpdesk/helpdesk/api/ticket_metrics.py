@@ -1,0 +1,44 @@
+"""Ticket metrics (Zendesk's /api/v2/ticket_metrics and /api/v2/tickets/{id}/metrics), read-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint
+
+from helpdesk.api.errors import mapped
+from helpdesk.api.requests import RequestContext, page_size, path_id
+
+ticket_metrics_api = Blueprint(__name__)
+_http = RequestContext(ticket_metrics_api)
+
+
+@ticket_metrics_api.route("/api/v2/ticket_metrics.json", methods=["GET"])
+@ticket_metrics_api.route("/api/v2/ticket_metrics", methods=["GET"])
+@mapped
+def collection() -> Any:
+    from helpdesk.services import ticket_metrics as service
+
+    _http.caller()
+    params = dict(_http.request().query_params or {})
+    return service.list_ticket_metrics(_http.deps(), params, page_size(params))
+
+
+@ticket_metrics_api.route("/api/v2/ticket_metrics/{ticket_metric_id}", methods=["GET"])
+@mapped
+def item(ticket_metric_id: str) -> Any:
+    from helpdesk.services import ticket_metrics as service
+
+    _http.caller()
+    number = path_id(ticket_metric_id, "ticket metric")
+    return {"ticket_metric": service.ticket_metric(_http.deps(), number)}
+
+
+@ticket_metrics_api.route("/api/v2/tickets/{ticket_id}/metrics.json", methods=["GET"])
+@ticket_metrics_api.route("/api/v2/tickets/{ticket_id}/metrics", methods=["GET"])
+@mapped
+def of_ticket(ticket_id: str) -> Any:
+    from helpdesk.services import ticket_metrics as service
+
+    _http.caller()
+    return {"ticket_metric": service.ticket_metrics(_http.deps(), path_id(ticket_id, "ticket"))}
