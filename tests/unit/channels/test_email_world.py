@@ -248,3 +248,10 @@ def test_the_reason_is_in_the_parsed_json() -> None:
     shown = parse_email(ARF).to_json()
     assert shown["kind"] == "complaint" and shown["kind_reason"].startswith("structure: ARF report")
     assert parse_email(raw_mail(b"From: a@customer.example\nSubject: hi")).to_json()["kind_reason"] == ""
+
+
+def test_a_damaged_outlook_msg_file_degrades_instead_of_raising() -> None:
+    from helpdesk.channels.email.outlook_msg import OLE_MAGIC
+
+    parsed = parse_email(OLE_MAGIC + b"\x00" * 600 + b"not really a compound file")
+    assert parsed.from_ is None and parsed.kind == "normal"

@@ -21,6 +21,7 @@ from helpdesk.channels.email.headers import (
 )
 from helpdesk.channels.email.html_text import html_to_text
 from helpdesk.channels.email.message import AUTOMATIC_KINDS, Address, ParsedEmail
+from helpdesk.channels.email.outlook_msg import is_outlook_msg, to_rfc822
 from helpdesk.channels.email.parts import collect_parts
 from helpdesk.channels.email.trimming import trim_reply
 
@@ -33,6 +34,9 @@ def synthetic_message_id(raw: bytes) -> str:
 def parse_email(raw: bytes) -> ParsedEmail:
     """Parse a raw mail. Never raises: malformed parts degrade to what can be read."""
     raw = bytes(raw)
+    if is_outlook_msg(raw):  # an Outlook .msg file rather than a mail: read the mail it holds
+        rebuilt = to_rfc822(raw)
+        raw = rebuilt if rebuilt is not None else raw
     try:
         return _parse(raw)
     except Exception:  # the contract is "never raises": keep an unreadable mail as plain text
