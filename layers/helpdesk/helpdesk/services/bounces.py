@@ -4,12 +4,14 @@ is ever answered."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from helpdesk.bootstrap import Container
 from helpdesk.channels.email.message import ParsedEmail
 from helpdesk.domain.events import DomainEvent
 from helpdesk.domain.tickets import SYSTEM, NewComment, change_ticket
+from helpdesk.domain.users import User
 from helpdesk.services.common import commit, with_retries
 from helpdesk.services.email_threading import ticket_for_ids
 
@@ -18,31 +20,33 @@ SOFT_BOUNCES_TO_MARK = 2  # a temporary failure marks the address when it repeat
 
 def mark_bouncing(deps: Container, address: str | None, *, temporary: bool = False) -> bool:
     """Record a failed delivery to ``address``; True when the address is now marked bouncing."""
-    if not address:
-        return False
-
-    def attempt() -> bool:
-        user = deps.users.find_by_email(address)
-        if user is None or user.bouncing:
-            return False
+    def bounced(user: User) -> User | None:
+        if user.bouncing:
+            return None
         soft = user.soft_bounces + 1 if temporary else user.soft_bounces
-        bouncing = not temporary or soft >= SOFT_BOUNCES_TO_MARK
-        deps.users.put(replace(user, bouncing=bouncing, soft_bounces=soft))
-        return bouncing
+        return replace(user, bouncing=not temporary or soft >= SOFT_BOUNCES_TO_MARK, soft_bounces=soft)
 
-    return with_retries(attempt, what="user")
+    changed = _change_user(deps, address, bounced)
+    return bool(changed and changed.bouncing)
 
 
 def mark_complained(deps: Container, address: str | None) -> bool:
-    if not address:
-        return False
+    """Record that the owner of ``address`` reported our mail as spam; True when that is new."""
+    return _change_user(deps, address, lambda user: None if user.complained else replace(user, complained=True)
+                        ) is not None
 
-    def attempt() -> bool:
+
+def _change_user(deps: Container, address: str | None, change: Callable[[User], User | None]) -> User | None:
+    """Apply ``change`` to the user with this address (None from it: nothing to change); the user saved."""
+    if not address:
+        return None
+
+    def attempt() -> User | None:
         user = deps.users.find_by_email(address)
-        if user is None or user.complained:
-            return False
-        deps.users.put(replace(user, complained=True))
-        return True
+        changed = change(user) if user is not None else None
+        if changed is not None:
+            deps.users.put(changed)
+        return changed
 
     return with_retries(attempt, what="user")
 
