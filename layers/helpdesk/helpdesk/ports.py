@@ -105,6 +105,15 @@ class TicketRepository(ABC):
     @abstractmethod
     def list_recent(self, limit: int, after: str | None) -> Page: ...
 
+    def list_updated(self, limit: int, after: tuple[int, int] | None) -> list[tuple[Ticket, tuple[int, int]]]:
+        """Tickets most recently updated first, each with its (updated_at epoch, id) position, continuing after
+        ``after``."""
+        raise NotImplementedError
+
+    def stored_count(self) -> int:
+        """About how many tickets are stored (for offset pagination's ``count``)."""
+        raise NotImplementedError
+
     @abstractmethod
     def due_for_sla(self, now: datetime, limit: int) -> list[int]: ...
 

@@ -14,7 +14,7 @@ from helpdesk.api.errors import mapped
 from helpdesk.api.inbound import inbound
 from helpdesk.api.messaging import messaging
 from helpdesk.api.organizations import organizations
-from helpdesk.api.requests import RequestContext, cursor_page, listing, page_size, path_id
+from helpdesk.api.requests import RequestContext, path_id
 from helpdesk.api.rule_insights import insights
 from helpdesk.api.rule_sets import rule_sets
 from helpdesk.api.rules import rules
@@ -76,10 +76,9 @@ def tickets() -> Any:
         _log_ticket(ticket.id)
         return Response(body={"ticket": api_tickets.ticket_to_api(ticket)}, status_code=201,
                         headers={"Location": f"/api/v2/tickets/{ticket.id}.json"})
-    params = dict(_request().query_params or {})
-    page = deps.tickets.list_recent(page_size(params), params.get("page[after]"))
-    return cursor_page("tickets", [api_tickets.ticket_to_api(t) for t in page.tickets], page.after_cursor,
-                       "/api/v2/tickets.json")
+    from helpdesk.api.ticket_lists import ticket_list
+
+    return ticket_list(_http)
 
 
 @app.route("/api/v2/tickets/{ticket_id}", methods=["GET", "PUT"])
@@ -103,8 +102,7 @@ def audits(ticket_id: str) -> Any:
     from helpdesk.services import api_tickets
 
     _caller()
-    found = api_tickets.ticket_audits(_deps(), _id(ticket_id))
-    return {"audits": found, "next_page": None, "previous_page": None, "count": len(found)}
+    return _http.listing("audits", api_tickets.ticket_audits(_deps(), _id(ticket_id)))
 
 
 @app.route("/api/v2/tickets/{ticket_id}/comments.json", methods=["GET"])
@@ -116,9 +114,7 @@ def comments(ticket_id: str) -> Any:
     _caller()
     number = _id(ticket_id)
     deps = _deps()
-    deps.tickets.get(number)
-    found = [api_tickets.comment_to_api(c) for c in deps.tickets.comments(number)]
-    return {"comments": found, "next_page": None, "previous_page": None, "count": len(found)}
+    return _http.listing("comments", api_tickets.ticket_comments(deps, number))
 
 
 @app.route("/api/v2/triggers.json", methods=["GET", "POST"])
@@ -132,7 +128,7 @@ def triggers() -> Any:
         created = api_tickets.create_trigger(_deps(), _json(), caller)
         return Response(body={"trigger": created.to_api()}, status_code=201)
     params = dict(_request().query_params or {})
-    return listing("triggers", [t.to_api() for t in api_tickets.list_triggers(_deps(), params.get("active"))])
+    return _http.listing("triggers", [t.to_api() for t in api_tickets.list_triggers(_deps(), params.get("active"))])
 
 
 @app.route("/api/v2/slas/policies.json", methods=["GET", "POST"])
@@ -146,7 +142,7 @@ def sla_policies() -> Any:
         created = api_tickets.create_sla_policy(_deps(), _json(), caller)
         return Response(body={"sla_policy": created.to_api()}, status_code=201)
     found = [p.to_api() for p in sorted(_deps().rules.sla_policies(), key=lambda p: (p.position, p.id))]
-    return {"sla_policies": found, "next_page": None, "previous_page": None, "count": len(found)}
+    return _http.listing("sla_policies", found)
 
 
 @app.route("/api/v2/slas/policies/{sla_policy_id}", methods=["GET", "PUT", "DELETE"])
@@ -197,7 +193,7 @@ def recipient_addresses() -> Any:
         created = api_tickets.create_recipient_address(_deps(), _json(), caller)
         return Response(body={"recipient_address": created.to_api()}, status_code=201)
     found = [a.to_api() for a in sorted(_deps().rules.recipient_addresses(), key=lambda a: a.id)]
-    return {"recipient_addresses": found, "next_page": None, "previous_page": None, "count": len(found)}
+    return _http.listing("recipient_addresses", found)
 
 
 @app.route("/inbound/email/raw", methods=["POST"], content_types=RAW_MAIL)

@@ -92,6 +92,14 @@ def ticket_audits(deps: Container, ticket_id: int) -> list[dict[str, Any]]:
     return [audit_to_api(audit, comments) for audit in deps.tickets.audits(ticket_id)]
 
 
+def ticket_comments(deps: Container, ticket_id: int) -> list[dict[str, Any]]:
+    """A ticket's comments in Zendesk's shape, each with the ``audit_id`` of the audit that added it."""
+    deps.tickets.get(ticket_id)  # 404 for a ticket that does not exist
+    audit_of = {int(event["comment_id"]): audit.id for audit in deps.tickets.audits(ticket_id)
+                for event in audit.events if event.get("type") == "Comment" and event.get("comment_id") is not None}
+    return [{**comment_to_api(c), "audit_id": audit_of.get(c.id)} for c in deps.tickets.comments(ticket_id)]
+
+
 def _actor(user: User) -> Actor:
     return Actor("admin" if user.role == "admin" else "agent", user.id)
 

@@ -238,6 +238,20 @@ class DynamoTicketRepository(TicketRepository):
         last = result.last_evaluated_key
         return Page(tickets, json.dumps(last) if last else None)
 
+    def list_updated(self, limit: int, after: tuple[int, int] | None) -> list[tuple[Ticket, tuple[int, int]]]:
+        """Tickets most recently updated first, continuing after (updated_at epoch, id); each with that pair, so
+        the caller can continue after any ticket it was given (one query of the by_updated index)."""
+        start = ({"list_bucket": {"S": LIST_BUCKET}, "updated_at": {"N": str(after[0])}, "id": {"N": str(after[1])}}
+                 if after is not None else None)
+        result = TicketModel.by_updated.query(LIST_BUCKET, scan_index_forward=False, limit=limit,
+                                              last_evaluated_key=start)
+        return [(ticket_from_doc(self._texts.expand(item.doc), item.version), (int(item.updated_at), int(item.id)))
+                for item in result]
+
+    def stored_count(self) -> int:
+        """The tickets stored, as DynamoDB last counted them (refreshed about every six hours; no read of items)."""
+        return int(TicketModel.describe_table().get("ItemCount", 0))
+
     def due_for_sla(self, now: datetime, limit: int) -> list[int]:
         return [int(item.id) for item in TicketModel.sla_due.query(
             SLA_BUCKET, TicketModel.sla_due_at <= to_epoch(now), limit=limit)]
