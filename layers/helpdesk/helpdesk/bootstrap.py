@@ -256,6 +256,13 @@ class Container:
         return DynamoRuleStatistics()
 
     @cached_property
+    def job_statuses(self) -> Any:  # a helpdesk.adapters.dynamo.job_statuses.DynamoJobStatuses
+        from helpdesk.adapters.dynamo.job_statuses import DynamoJobStatuses
+
+        self._connection  # noqa: B018
+        return DynamoJobStatuses()
+
+    @cached_property
     def rule_remover(self) -> Any:  # a helpdesk.ports.RuleRemover
         from helpdesk.adapters.dynamo.rule_stats import DynamoRuleRemover
 

@@ -20,6 +20,7 @@ from helpdesk.api.rule_sets import rule_sets
 from helpdesk.api.rules import rules
 from helpdesk.api.schedules import schedules
 from helpdesk.api.survey_page import rated_page, rating_form, survey_page
+from helpdesk.api.ticket_bulk import ticket_bulk
 from helpdesk.api.users import users
 from helpdesk.api.web_widget import widget
 from helpdesk.api.workspace import workspace
@@ -38,6 +39,7 @@ app.register_blueprint(schedules)
 app.register_blueprint(organizations)
 app.register_blueprint(users)
 app.register_blueprint(widget)
+app.register_blueprint(ticket_bulk)
 RAW_MAIL = ["message/rfc822", "application/octet-stream", "text/plain"]
 FORM = ["application/x-www-form-urlencoded", "application/json"]
 
@@ -57,6 +59,12 @@ def _fresh_log_keys(event: Any, get_response: Any) -> Any:
     return get_response(event)
 
 
+def _public_base() -> str:
+    from helpdesk.api.pagination import public_base
+
+    return public_base(_deps(), _request().headers)
+
+
 def _log_ticket(ticket_id: int) -> None:
     from helpdesk.observability import bind_ticket
 
@@ -72,26 +80,31 @@ def tickets() -> Any:
     caller = _caller()
     deps = _deps()
     if _request().method == "POST":
-        ticket = api_tickets.create_ticket(deps, _json(), caller)
-        _log_ticket(ticket.id)
-        return Response(body={"ticket": api_tickets.ticket_to_api(ticket)}, status_code=201,
-                        headers={"Location": f"/api/v2/tickets/{ticket.id}.json"})
+        made = api_tickets.create_ticket_audited(deps, _json(), caller)
+        _log_ticket(made.ticket.id)
+        return Response(body=api_tickets.answer(made.ticket, made), status_code=201,
+                        headers={"Location": f"{_public_base()}/api/v2/tickets/{made.ticket.id}.json"})
     from helpdesk.api.ticket_lists import ticket_list
 
     return ticket_list(_http)
 
 
-@app.route("/api/v2/tickets/{ticket_id}", methods=["GET", "PUT"])
+@app.route("/api/v2/tickets/{ticket_id}", methods=["GET", "PUT", "POST"])
 @mapped
 def ticket(ticket_id: str) -> Any:
+    from helpdesk.api.ticket_bulk import BULK_NAMES, bulk
     from helpdesk.services import api_tickets
 
+    if ticket_id.removesuffix(".json") in BULK_NAMES:
+        return bulk(_http, ticket_id.removesuffix(".json"))
+    if _request().method == "POST":
+        return Response(body={"error": "MethodNotAllowed", "description": "POST /api/v2/tickets to create a "
+                              "ticket, or /api/v2/tickets/create_many"}, status_code=405)
     caller = _caller()
     number = _id(ticket_id)
     _log_ticket(number)
     if _request().method == "PUT":
-        updated = api_tickets.update_ticket(_deps(), number, _json(), caller)
-        return {"ticket": api_tickets.ticket_to_api(updated)}
+        return api_tickets.answer(*api_tickets.update_ticket_audited(_deps(), number, _json(), caller))
     return {"ticket": api_tickets.ticket_to_api(_deps().tickets.get(number))}
 
 

@@ -22,6 +22,7 @@ from helpdesk.domain.tickets import (
     Comment,
     NewComment,
     Ticket,
+    Update,
     change_ticket,
     field_id,
     open_ticket,
@@ -52,6 +53,15 @@ def ticket_to_api(ticket: Ticket) -> dict[str, Any]:
                     "fulfilled_at": iso(t.fulfilled_at)} for m, t in ticket.sla_targets.items()},
         "created_at": iso(ticket.created_at), "updated_at": iso(ticket.updated_at),
     }
+
+
+def answer(ticket: Ticket, update: Update | None) -> dict[str, Any]:
+    """Zendesk's answer to a create or an update: the ticket and the audit the write made."""
+    body: dict[str, Any] = {"ticket": ticket_to_api(ticket)}
+    if update is not None:
+        comments = {update.comment.id: update.comment} if update.comment is not None else {}
+        body["audit"] = audit_to_api(update.audit, comments)
+    return body
 
 
 def comment_to_api(comment: Comment) -> dict[str, Any]:
@@ -179,6 +189,11 @@ def _check_assignee(deps: Container, data: Mapping[str, Any]) -> None:
 
 
 def create_ticket(deps: Container, payload: Mapping[str, Any], caller: User) -> Ticket:
+    return create_ticket_audited(deps, payload, caller).ticket
+
+
+def create_ticket_audited(deps: Container, payload: Mapping[str, Any], caller: User) -> Update:
+    """Create a ticket; the Update holds the ticket and the audit Zendesk answers with."""
     data = _body(payload, "ticket")
     comment = _new_comment(data.get("comment") or data.get("description"), caller, deps=deps)
     if comment is None:
@@ -195,13 +210,20 @@ def create_ticket(deps: Container, payload: Mapping[str, Any], caller: User) -> 
                          requester_id=requester.id, actor=_actor(caller), via="api", now=deps.clock.now(),
                          fields=_fields(data))
     commit(deps, update)
-    return update.ticket
+    return update
 
 
 def update_ticket(deps: Container, ticket_id: int, payload: Mapping[str, Any], caller: User) -> Ticket:
     """Applied to the ticket as last saved, again after a reload when another writer saved it in between (so
     ``additional_tags`` / ``remove_tags`` never lose a concurrent writer's tags); a safe update (``safe_update``
     with ``updated_stamp``) is refused with 409 instead, never re-applied."""
+    return update_ticket_audited(deps, ticket_id, payload, caller)[0]
+
+
+def update_ticket_audited(deps: Container, ticket_id: int, payload: Mapping[str, Any],
+                          caller: User) -> tuple[Ticket, Update | None]:
+    """update_ticket, with the Update it saved (None when the update changed nothing, such as tags already
+    there)."""
     data = _body(payload, "ticket")
     stamp = requested_stamp(data)
     _check_assignee(deps, data)
@@ -209,21 +231,21 @@ def update_ticket(deps: Container, ticket_id: int, payload: Mapping[str, Any], c
     fields = {k: v for k, v in data.items() if k in EDITABLE_FIELDS or k in TAG_EDITS}
     sla_rules = read_sla_rules(deps)
 
-    def attempt() -> Ticket:
+    def attempt() -> tuple[Ticket, Update | None]:
         ticket = deps.tickets.get(ticket_id)
         check_stamp(ticket, stamp)
         try:
             update = change_ticket(ticket, actor=_actor(caller), via="api", now=deps.clock.now(), fields=fields,
                                    comment=comment)
         except TagsUnchanged:
-            return ticket
+            return ticket, None
         try:
             commit(deps, update, sla_rules=sla_rules)
         except VersionConflict as exc:
             if stamp is not None:
                 raise UpdateConflict(SAFE_UPDATE_CONFLICT) from exc
             raise
-        return update.ticket
+        return update.ticket, update
 
     return with_retries(attempt)
 
