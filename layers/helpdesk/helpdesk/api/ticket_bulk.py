@@ -26,6 +26,8 @@ def bulk(context: RequestContext, name: str) -> Any:
     caller, deps = context.caller(), context.deps()
     request = context.request()
     params = dict(request.query_params or {})
+    if request.query_params is not None and "ids" in request.query_params:  # ids=1,2 or ids=1&ids=2 (zdesk)
+        params["ids"] = ",".join(request.query_params.getlist("ids"))
     wanted = {"show_many": "GET", "create_many": "POST", "update_many": "PUT"}[name]
     if request.method != wanted:
         return Response(body={"error": "MethodNotAllowed", "description": f"{name} takes {wanted}"},

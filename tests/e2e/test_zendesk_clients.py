@@ -1,0 +1,105 @@
+"""The local stack driven by the two most used Python clients of Zendesk's API, zenpy and zdesk, as an
+integrator's script would call it: create and update (with their audit), both pagination styles followed to the
+end, show_many, create_many and update_many with their job status, tags."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.e2e.local_stack import ADMIN_EMAIL, ADMIN_TOKEN, LocalStackProcess, start_local_stack
+
+zenpy = pytest.importorskip("zenpy", reason="zenpy is a dev dependency: pip install -e '.[dev]'")
+zdesk = pytest.importorskip("zdesk", reason="zdesk is a dev dependency: pip install -e '.[dev]'")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStackProcess]:
+    running = start_local_stack(tmp_path_factory.mktemp("clients"))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def zenpy_client(stack: LocalStackProcess, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """zenpy pointed at the local stack by its own switches (it otherwise builds https://SUB.zendesk.com)."""
+    scheme, netloc = stack.url.split("://")
+    monkeypatch.setenv("ZENPY_FORCE_SCHEME", scheme)
+    monkeypatch.setenv("ZENPY_FORCE_NETLOC", netloc)
+    return zenpy.Zenpy(subdomain="local", email=ADMIN_EMAIL, token=ADMIN_TOKEN)
+
+
+@pytest.fixture
+def zdesk_client(stack: LocalStackProcess) -> Any:
+    return zdesk.Zendesk(stack.url, zdesk_email=ADMIN_EMAIL, zdesk_password=ADMIN_TOKEN, zdesk_token=True)
+
+
+def _made(zd: Any, subject: str) -> int:
+    created = zd.ticket_create(data={"ticket": {"subject": subject, "comment": {"body": f"about {subject}"}}},
+                               retval="content")
+    return int(created["ticket"]["id"])
+
+
+def test_zenpy_creates_updates_and_reads_every_page(zenpy_client: Any) -> None:
+    from zenpy.lib.api_objects import Comment, Ticket
+
+    made = []
+    for i in range(5):
+        audit = zenpy_client.tickets.create(Ticket(subject=f"zenpy {i}", description=f"body {i}"))
+        assert audit.ticket.id and audit.audit.ticket_id == audit.ticket.id  # the documented .ticket and .audit
+        made.append(audit.ticket.id)
+    ticket = zenpy_client.tickets(id=made[0])
+    ticket.priority = "high"
+    ticket.comment = Comment(body="an agent's note", public=False)
+    updated = zenpy_client.tickets.update(ticket)
+    assert updated.ticket.priority == "high"
+    assert any(e.get("field_name") == "priority" for e in updated.audit.events)
+    listed = [t.id for t in zenpy_client.tickets(cursor_pagination=2)]  # links.next followed, 2 at a time
+    assert set(made) <= set(listed) and len(listed) == len(set(listed))
+    comments = list(zenpy_client.tickets.comments(ticket=made[0]))
+    assert [c.body for c in comments][-1] == "an agent's note" and comments[-1].public is False
+
+
+def test_zenpy_show_many_update_many_job_status_and_tags(zenpy_client: Any) -> None:
+    from zenpy.lib.api_objects import Ticket
+
+    ids = [zenpy_client.tickets.create(Ticket(subject=f"bulk {i}", description="x")).ticket.id for i in range(3)]
+    shown = {t.id: t for t in zenpy_client.tickets(ids=ids)}
+    assert set(shown) == set(ids)
+    for t in shown.values():
+        t.status = "pending"
+    job = zenpy_client.tickets.update(list(shown.values()))  # update_many with a list of tickets
+    assert job.status == "completed" and {r.id for r in job.results} == set(ids)
+    assert all(r.success for r in job.results)
+    again = zenpy_client.job_status(id=job.id)
+    assert again.id == job.id and again.total == 3
+    assert {t.status for t in zenpy_client.tickets(ids=ids)} == {"pending"}
+    assert sorted(zenpy_client.tickets.set_tags(ids[0], ["one", "two"])) == ["one", "two"]
+    assert sorted(zenpy_client.tickets.add_tags(ids[0], ["three"])) == ["one", "three", "two"]
+    assert sorted(zenpy_client.tickets.delete_tags(ids[0], ["one"])) == ["three", "two"]
+    zenpy_client.disable_caching()  # zenpy keeps the tickets it read; read this one from the API
+    assert sorted(zenpy_client.tickets(id=ids[0]).tags) == ["three", "two"]
+
+
+def test_zdesk_reads_every_offset_page_and_bulk_updates(zdesk_client: Any) -> None:
+    made = [_made(zdesk_client, f"zdesk {i}") for i in range(5)]
+    everything = zdesk_client.tickets_list(get_all_pages=True, per_page=2)  # follows next_page to the end
+    ids = [t["id"] for t in everything["tickets"]]
+    assert set(made) <= set(ids) and len(ids) == len(set(ids))
+    shown = zdesk_client.tickets_show_many(ids=made[:2])
+    assert sorted(t["id"] for t in shown["tickets"]) == sorted(made[:2])
+    job = zdesk_client.tickets_update_many(data={"ticket": {"priority": "urgent"}}, ids=made[:3])["job_status"]
+    assert job["status"] == "completed"
+    status = zdesk_client.job_status_show(job["id"])["job_status"]
+    assert [r["id"] for r in status["results"]] == made[:3] and all(r["success"] for r in status["results"])
+    assert {zdesk_client.ticket_show(n)["ticket"]["priority"] for n in made[:3]} == {"urgent"}
+    created = zdesk_client.tickets_create_many(data={"tickets": [{"subject": "m", "comment": {"body": "m"}}]})
+    new_id = created["job_status"]["results"][0]["id"]
+    zdesk_client.ticket_tags_update(new_id, data={"tags": ["vip"]})
+    assert zdesk_client.ticket_tags(new_id)["tags"] == ["vip"]
+    zdesk_client.ticket_tags_delete(new_id, tags="vip")
+    assert zdesk_client.ticket_tags(new_id)["tags"] == []
