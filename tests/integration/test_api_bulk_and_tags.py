@@ -120,3 +120,29 @@ def test_bad_bulk_and_tag_input_gets_a_4xx_with_the_reason(pipeline: Pipeline, m
     response = pipeline.call(method, path, body)
     assert response.status_code == status, response.body
     assert reason in json.loads(response.body)["description"]
+
+
+def test_include_side_loads_users_groups_and_organizations(pipeline: Pipeline) -> None:
+    group = pipeline.json("POST", "/api/v2/groups.json", {"group": {"name": "Billing"}}, expect=201)["group"]
+    organization = pipeline.json("POST", "/api/v2/organizations.json", {"organization": {"name": "Acme"}},
+                                 expect=201)["organization"]
+    requester = pipeline.json("POST", "/api/v2/users.json", {"user": {
+        "name": "Rita", "email": "rita@customer.example", "organization_id": organization["id"]}},
+        expect=201)["user"]
+    ticket = _ticket(pipeline, requester_id=requester["id"], group_id=group["id"],
+                     organization_id=organization["id"])
+    shown = pipeline.json("GET", f"/api/v2/tickets/{ticket['id']}.json?include=users,groups,organizations")
+    assert requester["id"] in {u["id"] for u in shown["users"]}
+    assert [g["name"] for g in shown["groups"]] == ["Billing"]
+    assert [o["name"] for o in shown["organizations"]] == ["Acme"]
+    listed = pipeline.json("GET", "/api/v2/tickets.json?include=users")
+    assert requester["id"] in {u["id"] for u in listed["users"]} and "groups" not in listed
+    assert "users" not in pipeline.json("GET", f"/api/v2/tickets/{ticket['id']}.json")
+
+
+@pytest.mark.parametrize("name", ["external_id", "requester_id", "assignee_id", "organization_id", "status"])
+def test_ticket_list_filters_no_index_serves_are_refused_not_ignored(pipeline: Pipeline, name: str) -> None:
+    _ticket(pipeline)
+    response = pipeline.call("GET", f"/api/v2/tickets.json?{name}=1")
+    assert response.status_code == 400
+    assert json.loads(response.body)["description"].startswith(f"{name}: ")

@@ -105,7 +105,11 @@ def ticket(ticket_id: str) -> Any:
     _log_ticket(number)
     if _request().method == "PUT":
         return api_tickets.answer(*api_tickets.update_ticket_audited(_deps(), number, _json(), caller))
-    return {"ticket": api_tickets.ticket_to_api(_deps().tickets.get(number))}
+    from helpdesk.services.ticket_sideloads import sideload
+
+    shown = api_tickets.ticket_to_api(_deps().tickets.get(number))
+    include = dict(_request().query_params or {}).get("include")
+    return {"ticket": shown, **sideload(_deps(), [shown], include)}
 
 
 @app.route("/api/v2/tickets/{ticket_id}/audits.json", methods=["GET"])
