@@ -47,6 +47,13 @@ API_ROUTES = {
     ("PUT", "/api/v2/tickets/{ticket_id}"),
     ("POST", "/api/v2/tickets/{ticket_id}"),  # create_many (show_many and update_many: GET and PUT)
     ("GET", "/api/v2/job_statuses/{job_status_id}"),
+    ("DELETE", "/api/v2/tickets/{ticket_id}"),  # soft delete (and destroy_many)
+    ("GET", "/api/v2/deleted_tickets.json"),
+    ("GET", "/api/v2/deleted_tickets"),
+    ("PUT", "/api/v2/deleted_tickets/{deleted_ticket_id}"),  # restore_many
+    ("DELETE", "/api/v2/deleted_tickets/{deleted_ticket_id}"),  # permanent deletion (and destroy_many)
+    ("PUT", "/api/v2/deleted_tickets/{deleted_ticket_id}/restore.json"),
+    ("PUT", "/api/v2/deleted_tickets/{deleted_ticket_id}/restore"),
     ("GET", "/api/v2/tickets/{ticket_id}/tags.json"),
     ("GET", "/api/v2/tickets/{ticket_id}/tags"),
     ("PUT", "/api/v2/tickets/{ticket_id}/tags.json"),

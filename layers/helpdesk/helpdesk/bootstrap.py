@@ -256,6 +256,13 @@ class Container:
         return DynamoRuleStatistics()
 
     @cached_property
+    def deleted_tickets(self) -> Any:  # a helpdesk.adapters.dynamo.deleted_tickets.DynamoDeletedTickets
+        from helpdesk.adapters.dynamo.deleted_tickets import DynamoDeletedTickets
+
+        self._connection  # noqa: B018
+        return DynamoDeletedTickets(self.texts)
+
+    @cached_property
     def job_statuses(self) -> Any:  # a helpdesk.adapters.dynamo.job_statuses.DynamoJobStatuses
         from helpdesk.adapters.dynamo.job_statuses import DynamoJobStatuses
 

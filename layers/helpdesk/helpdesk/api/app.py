@@ -10,6 +10,7 @@ from chalice.app import Chalice, Response
 
 from helpdesk.api.automations import automations
 from helpdesk.api.channel_accounts import channel_accounts_api
+from helpdesk.api.deleted_tickets import deleted_tickets
 from helpdesk.api.errors import mapped
 from helpdesk.api.inbound import inbound
 from helpdesk.api.messaging import messaging
@@ -40,6 +41,7 @@ app.register_blueprint(organizations)
 app.register_blueprint(users)
 app.register_blueprint(widget)
 app.register_blueprint(ticket_bulk)
+app.register_blueprint(deleted_tickets)
 RAW_MAIL = ["message/rfc822", "application/octet-stream", "text/plain"]
 FORM = ["application/x-www-form-urlencoded", "application/json"]
 
@@ -89,7 +91,7 @@ def tickets() -> Any:
     return ticket_list(_http)
 
 
-@app.route("/api/v2/tickets/{ticket_id}", methods=["GET", "PUT", "POST"])
+@app.route("/api/v2/tickets/{ticket_id}", methods=["GET", "PUT", "POST", "DELETE"])
 @mapped
 def ticket(ticket_id: str) -> Any:
     from helpdesk.api.ticket_bulk import BULK_NAMES, bulk
@@ -103,6 +105,11 @@ def ticket(ticket_id: str) -> Any:
     caller = _caller()
     number = _id(ticket_id)
     _log_ticket(number)
+    if _request().method == "DELETE":
+        from helpdesk.services.ticket_deletion import destroy
+
+        destroy(_deps(), number, caller)
+        return Response(body="", status_code=204)
     if _request().method == "PUT":
         return api_tickets.answer(*api_tickets.update_ticket_audited(_deps(), number, _json(), caller))
     from helpdesk.services.ticket_sideloads import sideload

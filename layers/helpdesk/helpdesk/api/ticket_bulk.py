@@ -15,7 +15,7 @@ from helpdesk.api.requests import RequestContext, path_id
 ticket_bulk = Blueprint(__name__)
 
 _http = RequestContext(ticket_bulk)
-BULK_NAMES = {"show_many", "create_many", "update_many"}
+BULK_NAMES = {"show_many", "create_many", "update_many", "destroy_many"}
 
 
 def bulk(context: RequestContext, name: str) -> Any:
@@ -28,7 +28,7 @@ def bulk(context: RequestContext, name: str) -> Any:
     params = dict(request.query_params or {})
     if request.query_params is not None and "ids" in request.query_params:  # ids=1,2 or ids=1&ids=2 (zdesk)
         params["ids"] = ",".join(request.query_params.getlist("ids"))
-    wanted = {"show_many": "GET", "create_many": "POST", "update_many": "PUT"}[name]
+    wanted = {"show_many": "GET", "create_many": "POST", "update_many": "PUT", "destroy_many": "DELETE"}[name]
     if request.method != wanted:
         return Response(body={"error": "MethodNotAllowed", "description": f"{name} takes {wanted}"},
                         status_code=405)
@@ -37,6 +37,10 @@ def bulk(context: RequestContext, name: str) -> Any:
         return context.listing("tickets", [api_tickets.ticket_to_api(t) for t in found],
                                "/api/v2/tickets/show_many.json")
     base = public_base(deps, request.headers)
+    if name == "destroy_many":
+        from helpdesk.services.ticket_deletion import destroy_many
+
+        return {"job_status": destroy_many(deps, service.parse_ids(params.get("ids")), caller, base)}
     if name == "create_many":
         job = service.create_many(deps, context.json(), caller, base)
     else:

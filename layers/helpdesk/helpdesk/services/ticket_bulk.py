@@ -50,7 +50,7 @@ def _error(exc: HelpdeskError) -> dict[str, Any]:
     return {"success": False, "error": type(exc).__name__, "details": str(exc)}
 
 
-def _job(deps: Container, base: str, results: list[dict[str, Any]], total: int) -> dict[str, Any]:
+def job(deps: Container, base: str, results: list[dict[str, Any]], total: int) -> dict[str, Any]:
     job_id = uuid.uuid4().hex
     now = deps.clock.now()
     job = {"id": job_id, "url": f"{base}/api/v2/job_statuses/{job_id}.json", "total": total, "progress": total,
@@ -78,7 +78,7 @@ def create_many(deps: Container, payload: Mapping[str, Any], caller: User, base:
                             "status": "Created"})
         except HelpdeskError as exc:
             results.append({"index": index, "action": "create", **_error(exc)})
-    return _job(deps, base, results, len(results))
+    return job(deps, base, results, len(results))
 
 
 def update_many(deps: Container, ids: str | None, payload: Mapping[str, Any], caller: User,
@@ -102,7 +102,7 @@ def update_many(deps: Container, ids: str | None, payload: Mapping[str, Any], ca
             results.append({"id": number, "action": "update", "success": True, "status": "Updated"})
         except HelpdeskError as exc:
             results.append({"id": number, "action": "update", **_error(exc)})
-    return _job(deps, base, results, len(results))
+    return job(deps, base, results, len(results))
 
 
 def job_status(deps: Container, job_id: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from pynamodb.models import Model
 SLA_BUCKET = "due"
 SURVEY_BUCKET = "due"
 LIST_BUCKET = "all"
+DELETED_BUCKET = "deleted"  # a soft-deleted ticket's list_bucket (and status): out of every listing and sweep
 
 
 class SlaDueIndex(GlobalSecondaryIndex["TicketModel"]):
@@ -82,6 +83,8 @@ class TicketModel(Model):
     survey_due_at = NumberAttribute(null=True)
     status_updated_at = NumberAttribute(null=True)
     assignee_key = UnicodeAttribute(null=True)
+    deleted_at = NumberAttribute(null=True)  # soft deletion (helpdesk.adapters.dynamo.deleted_tickets)
+    deleted_by = NumberAttribute(null=True)
     parked = UnicodeSetAttribute(null=True)  # sweeps this ticket kept failing in, until it is next saved
     doc: JSONAttribute = JSONAttribute()
     version = VersionAttribute()

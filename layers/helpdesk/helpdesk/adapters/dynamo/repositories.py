@@ -27,6 +27,7 @@ from helpdesk.adapters.dynamo.mapping import (
     ticket_to_doc,
 )
 from helpdesk.adapters.dynamo.models import (
+    DELETED_BUCKET,
     LIST_BUCKET,
     SLA_BUCKET,
     SURVEY_BUCKET,
@@ -109,6 +110,8 @@ class DynamoTicketRepository(TicketRepository):
             item = TicketModel.get(ticket_id, consistent_read=True)
         except DoesNotExist as exc:
             raise TicketNotFound(f"ticket {ticket_id} does not exist") from exc
+        if item.list_bucket == DELETED_BUCKET:
+            raise TicketNotFound(f"ticket {ticket_id} was deleted (it is listed at /api/v2/deleted_tickets)")
         return ticket_from_doc(self._texts.expand(item.doc), item.version)
 
     def save(
