@@ -103,3 +103,30 @@ def test_zdesk_reads_every_offset_page_and_bulk_updates(zdesk_client: Any) -> No
     assert zdesk_client.ticket_tags(new_id)["tags"] == ["vip"]
     zdesk_client.ticket_tags_delete(new_id, tags="vip")
     assert zdesk_client.ticket_tags(new_id)["tags"] == []
+
+
+def test_zenpy_deletes_lists_restores_and_purges(zenpy_client: Any) -> None:
+    from zenpy.lib.api_objects import Ticket
+
+    ids = [zenpy_client.tickets.create(Ticket(subject=f"del {i}", description="x")).ticket.id for i in range(2)]
+    zenpy_client.disable_caching()
+    tickets = [zenpy_client.tickets(id=n) for n in ids]
+    zenpy_client.tickets.delete(tickets[0])
+    assert ids[0] in {t.id for t in zenpy_client.tickets.deleted()}
+    assert ids[0] not in {t.id for t in zenpy_client.tickets()}
+    zenpy_client.tickets.restore(ids[0])
+    assert zenpy_client.tickets(id=ids[0]).subject == "del 0"
+    zenpy_client.tickets.delete(tickets[1])
+    job = zenpy_client.tickets.permanently_delete(tickets[1])
+    assert job.status == "completed"
+    assert ids[1] not in {t.id for t in zenpy_client.tickets.deleted()}
+
+
+def test_zdesk_deletes_many_and_restores(zdesk_client: Any) -> None:
+    made = [_made(zdesk_client, f"zdesk del {i}") for i in range(2)]
+    job = zdesk_client.tickets_destroy_many(ids=",".join(map(str, made)))["job_status"]
+    assert all(r["success"] for r in job["results"])
+    deleted = zdesk_client.deleted_tickets_list(get_all_pages=True)["deleted_tickets"]
+    assert set(made) <= {d["id"] for d in deleted}
+    zdesk_client.deleted_ticket_restore_update(made[0], data=None)
+    assert zdesk_client.ticket_show(made[0])["ticket"]["id"] == made[0]
