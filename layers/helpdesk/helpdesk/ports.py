@@ -105,6 +105,10 @@ class TicketRepository(ABC):
     @abstractmethod
     def list_recent(self, limit: int, after: str | None) -> Page: ...
 
+    def comment(self, ticket_id: int, comment_id: int) -> Comment:
+        """One comment of a ticket (CommentNotFound when it has none of that id)."""
+        raise NotImplementedError
+
     def list_updated(self, limit: int, after: tuple[int, int] | None) -> list[tuple[Ticket, tuple[int, int]]]:
         """Tickets most recently updated first, each with its (updated_at epoch, id) position, continuing after
         ``after``."""

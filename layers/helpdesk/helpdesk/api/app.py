@@ -8,6 +8,7 @@ from typing import Any
 
 from chalice.app import Chalice, Response
 
+from helpdesk.api.attachments import attachments
 from helpdesk.api.automations import automations
 from helpdesk.api.channel_accounts import channel_accounts_api
 from helpdesk.api.deleted_tickets import deleted_tickets
@@ -42,6 +43,7 @@ app.register_blueprint(users)
 app.register_blueprint(widget)
 app.register_blueprint(ticket_bulk)
 app.register_blueprint(deleted_tickets)
+app.register_blueprint(attachments)
 RAW_MAIL = ["message/rfc822", "application/octet-stream", "text/plain"]
 FORM = ["application/x-www-form-urlencoded", "application/json"]
 
@@ -84,7 +86,7 @@ def tickets() -> Any:
     if _request().method == "POST":
         made = api_tickets.create_ticket_audited(deps, _json(), caller)
         _log_ticket(made.ticket.id)
-        return Response(body=api_tickets.answer(made.ticket, made), status_code=201,
+        return Response(body=api_tickets.answer(made.ticket, made, _public_base()), status_code=201,
                         headers={"Location": f"{_public_base()}/api/v2/tickets/{made.ticket.id}.json"})
     from helpdesk.api.ticket_lists import ticket_list
 
@@ -111,7 +113,8 @@ def ticket(ticket_id: str) -> Any:
         destroy(_deps(), number, caller)
         return Response(body="", status_code=204)
     if _request().method == "PUT":
-        return api_tickets.answer(*api_tickets.update_ticket_audited(_deps(), number, _json(), caller))
+        ticket, update = api_tickets.update_ticket_audited(_deps(), number, _json(), caller)
+        return api_tickets.answer(ticket, update, _public_base())
     from helpdesk.services.ticket_sideloads import sideload
 
     shown = api_tickets.ticket_to_api(_deps().tickets.get(number))

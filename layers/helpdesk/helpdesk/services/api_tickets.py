@@ -55,20 +55,24 @@ def ticket_to_api(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def answer(ticket: Ticket, update: Update | None) -> dict[str, Any]:
+def answer(ticket: Ticket, update: Update | None, base: str = "") -> dict[str, Any]:
     """Zendesk's answer to a create or an update: the ticket and the audit the write made."""
     body: dict[str, Any] = {"ticket": ticket_to_api(ticket)}
     if update is not None:
         comments = {update.comment.id: update.comment} if update.comment is not None else {}
-        body["audit"] = audit_to_api(update.audit, comments)
+        body["audit"] = audit_to_api(update.audit, comments, base)
     return body
 
 
-def comment_to_api(comment: Comment) -> dict[str, Any]:
+def comment_to_api(comment: Comment, base: str = "") -> dict[str, Any]:
+    from helpdesk.services.attachments import attachment_to_api
+
+    attachments = [attachment_to_api(base, comment.ticket_id, comment.id, position, doc)
+                   for position, doc in enumerate(comment.attachments, start=1)]
     return {
         "id": comment.id, "type": "Comment", "author_id": comment.author_id, "body": comment.body,
         "html_body": comment.html_body, "plain_body": comment.full_body or comment.body,
-        "public": comment.public, "via": {"channel": comment.via}, "attachments": list(comment.attachments),
+        "public": comment.public, "via": {"channel": comment.via}, "attachments": attachments,
         "metadata": {"message_id": comment.message_id, "delivery": comment.delivery},
         "created_at": iso(comment.created_at),
     }
@@ -77,7 +81,7 @@ def comment_to_api(comment: Comment) -> dict[str, Any]:
 SYSTEM_AUTHOR = -1  # Zendesk's author_id for changes made by triggers, automations and the system
 
 
-def audit_to_api(audit: Audit, comments: Mapping[int, Comment]) -> dict[str, Any]:
+def audit_to_api(audit: Audit, comments: Mapping[int, Comment], base: str = "") -> dict[str, Any]:
     """Zendesk's audit object: who (``author_id``, -1 for rules and the system), through which channel (``via``),
     and its events: ``Create`` / ``Change`` with ``field_name``, ``value``, ``previous_value``, and ``Comment``
     with the comment itself."""
@@ -85,7 +89,7 @@ def audit_to_api(audit: Audit, comments: Mapping[int, Comment]) -> dict[str, Any
     for index, event in enumerate(audit.events, start=1):
         comment = comments.get(int(event["comment_id"])) if event.get("type") == "Comment" else None
         if comment is not None:
-            events.append({**comment_to_api(comment), "audit_id": audit.id})
+            events.append({**comment_to_api(comment, base), "audit_id": audit.id})
         else:
             events.append({"id": audit.id * 1000 + index, **event})
     return {
@@ -99,7 +103,8 @@ def audit_to_api(audit: Audit, comments: Mapping[int, Comment]) -> dict[str, Any
 def ticket_audits(deps: Container, ticket_id: int) -> list[dict[str, Any]]:
     deps.tickets.get(ticket_id)  # 404 for a ticket that does not exist
     comments = {c.id: c for c in deps.tickets.comments(ticket_id)}
-    return [audit_to_api(audit, comments) for audit in deps.tickets.audits(ticket_id)]
+    base = _public_base(deps)
+    return [audit_to_api(audit, comments, base) for audit in deps.tickets.audits(ticket_id)]
 
 
 def ticket_comments(deps: Container, ticket_id: int) -> list[dict[str, Any]]:
@@ -107,7 +112,12 @@ def ticket_comments(deps: Container, ticket_id: int) -> list[dict[str, Any]]:
     deps.tickets.get(ticket_id)  # 404 for a ticket that does not exist
     audit_of = {int(event["comment_id"]): audit.id for audit in deps.tickets.audits(ticket_id)
                 for event in audit.events if event.get("type") == "Comment" and event.get("comment_id") is not None}
-    return [{**comment_to_api(c), "audit_id": audit_of.get(c.id)} for c in deps.tickets.comments(ticket_id)]
+    base = _public_base(deps)
+    return [{**comment_to_api(c, base), "audit_id": audit_of.get(c.id)} for c in deps.tickets.comments(ticket_id)]
+
+
+def _public_base(deps: Container) -> str:
+    return (deps.settings.public_api_url or "").rstrip("/")
 
 
 def _actor(user: User) -> Actor:

@@ -40,7 +40,14 @@ from helpdesk.domain import sla
 from helpdesk.domain.addresses import RecipientAddress
 from helpdesk.domain.bodies import EVENT_BUDGET, ITEM_BUDGET
 from helpdesk.domain.clock import to_epoch
-from helpdesk.domain.errors import EmailTaken, IdentityTaken, InvalidInput, TicketNotFound, UserNotFound
+from helpdesk.domain.errors import (
+    CommentNotFound,
+    EmailTaken,
+    IdentityTaken,
+    InvalidInput,
+    TicketNotFound,
+    UserNotFound,
+)
 from helpdesk.domain.events import DomainEvent
 from helpdesk.domain.identities import UserIdentity, pointer_key
 from helpdesk.domain.inputs import ascii_digits
@@ -185,6 +192,13 @@ class DynamoTicketRepository(TicketRepository):
                 else ActivityModel.sk.startswith("c#"))
         return [with_attachment_states(_with_delivery(comment_from_doc(self._texts.expand(item.doc)), item), item)
                 for item in ActivityModel.query(ticket_id, keys)]
+
+    def comment(self, ticket_id: int, comment_id: int) -> Comment:
+        try:
+            item = ActivityModel.get(ticket_id, f"c#{comment_id:08d}", consistent_read=True)
+        except DoesNotExist as exc:
+            raise CommentNotFound(f"comment {comment_id} of ticket {ticket_id} does not exist") from exc
+        return with_attachment_states(_with_delivery(comment_from_doc(self._texts.expand(item.doc)), item), item)
 
     def audits(self, ticket_id: int) -> list[Audit]:
         return [audit_from_doc(self._texts.expand(item.doc)) for item in
