@@ -130,3 +130,33 @@ def test_zdesk_deletes_many_and_restores(zdesk_client: Any) -> None:
     assert set(made) <= {d["id"] for d in deleted}
     zdesk_client.deleted_ticket_restore_update(made[0], data=None)
     assert zdesk_client.ticket_show(made[0])["ticket"]["id"] == made[0]
+
+
+def test_attachments_download_byte_for_byte_from_the_emulated_s3(zenpy_client: Any, tmp_path: Any) -> None:
+    """zenpy uploads a file and attaches it; the comment's content_url, followed with the API's credentials,
+    redirects to a signed URL the local stack's S3 serves with the very bytes."""
+    import requests
+    from zenpy.lib.api_objects import Comment, Ticket
+
+    data = bytes(range(256)) * 64 + "é fin".encode()
+    path = tmp_path / "report.bin"
+    path.write_bytes(data)
+    upload = zenpy_client.attachments.upload(str(path), target_name="report.bin",
+                                             content_type="application/octet-stream")
+    made = zenpy_client.tickets.create(Ticket(subject="with a file",
+                                              comment=Comment(body="attached", uploads=[upload.token])))
+    zenpy_client.disable_caching()
+    [comment] = list(zenpy_client.tickets.comments(ticket=made.ticket.id))
+    [attachment] = comment.attachments
+    assert attachment.file_name == "report.bin" and attachment.size == len(data)
+    assert zenpy_client.attachments(id=attachment.id).content_url == attachment.content_url
+    session = requests.Session()
+    session.auth = (f"{ADMIN_EMAIL}/token", ADMIN_TOKEN)
+    answer = session.get(attachment.content_url, allow_redirects=False, timeout=30)
+    assert answer.status_code == 302
+    downloaded = requests.get(answer.headers["Location"], timeout=30)  # the signed URL needs no credentials
+    assert downloaded.status_code == 200 and downloaded.content == data
+    followed = session.get(attachment.content_url, timeout=30)  # as a script does: the redirect followed
+    assert followed.status_code == 200 and followed.content == data
+    unauthorised = requests.get(attachment.content_url, allow_redirects=False, timeout=30)
+    assert unauthorised.status_code == 401
