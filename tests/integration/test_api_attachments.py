@@ -33,7 +33,7 @@ def test_an_uploaded_file_is_shown_and_downloaded_byte_for_byte(pipeline: Pipeli
     token = _upload(pipeline, PNG, "photo.png", "image/png")
     created = _ticket_with(pipeline, [token, _upload(pipeline, b"hello", "note.txt", "text/plain")])
     number = created["ticket"]["id"]
-    in_audit = [e for e in created["audit"]["events"] if e["type"] == "Comment"][0]["attachments"]
+    in_audit = next(e for e in created["audit"]["events"] if e["type"] == "Comment")["attachments"]
     [comment] = pipeline.json("GET", f"/api/v2/tickets/{number}/comments.json")["comments"]
     photo, note = comment["attachments"]
     assert in_audit == comment["attachments"]

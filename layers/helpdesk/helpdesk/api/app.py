@@ -154,8 +154,11 @@ def triggers() -> Any:
     if _request().method == "POST":
         created = api_tickets.create_trigger(_deps(), _json(), caller)
         return Response(body={"trigger": created.to_api()}, status_code=201)
+    from helpdesk.services.rule_stats import with_usage
+
     params = dict(_request().query_params or {})
-    return _http.listing("triggers", [t.to_api() for t in api_tickets.list_triggers(_deps(), params.get("active"))])
+    found = [t.to_api() for t in api_tickets.list_triggers(_deps(), params.get("active"))]
+    return _http.listing("triggers", with_usage(_deps(), found, params.get("include")))
 
 
 @app.route("/api/v2/slas/policies.json", methods=["GET", "POST"])
