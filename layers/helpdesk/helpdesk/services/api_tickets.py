@@ -52,6 +52,24 @@ def ticket_to_api(ticket: Ticket) -> dict[str, Any]:
         "sla": {m: {"due_at": iso(t.due_at), "breached_at": iso(t.breached_at),
                     "fulfilled_at": iso(t.fulfilled_at)} for m, t in ticket.sla_targets.items()},
         "created_at": iso(ticket.created_at), "updated_at": iso(ticket.updated_at),
+        **_zendesk_ticket_keys(ticket),
+    }
+
+
+def _zendesk_ticket_keys(ticket: Ticket) -> dict[str, Any]:
+    """Zendesk's other ticket keys, from what the product keeps where it keeps it (the custom fields, whether a
+    messaging ticket can answer in its channel), at Zendesk's defaults for what it does not (forms, problems)."""
+    from helpdesk.bootstrap import container
+
+    base = (container().settings.public_api_url or "").rstrip("/")
+    return {
+        "url": f"{base}/api/v2/tickets/{ticket.id}.json", "due_at": None, "problem_id": None,
+        "has_incidents": False, "followup_ids": [], "fields": [{"id": k, "value": v}
+                                                              for k, v in ticket.custom_fields.items()],
+        "ticket_form_id": None, "allow_channelback": ticket.conversation is not None,
+        "from_messaging_channel": ticket.conversation is not None, "allow_attachments": True,
+        "forum_topic_id": None, "sharing_agreement_ids": [], "custom_status_id": None,
+        "encoded_id": f"{ticket.id}", "generated_timestamp": int(ticket.updated_at.timestamp()),
     }
 
 
