@@ -47,6 +47,10 @@ API_ROUTES = {
     ("PUT", "/api/v2/tickets/{ticket_id}"),
     ("POST", "/api/v2/tickets/{ticket_id}"),  # create_many (show_many and update_many: GET and PUT)
     ("GET", "/api/v2/job_statuses/{job_status_id}"),
+    ("GET", "/api/v2/account/settings.json"),
+    ("PUT", "/api/v2/account/settings.json"),
+    ("GET", "/api/v2/account/settings"),
+    ("PUT", "/api/v2/account/settings"),
     ("GET", "/api/v2/attachments/{attachment_id}"),
     ("GET", "/api/v2/attachments/{attachment_id}/content"),  # a redirect to a signed S3 URL of the file
     ("DELETE", "/api/v2/tickets/{ticket_id}"),  # soft delete (and destroy_many)

@@ -263,6 +263,13 @@ class Container:
         return DynamoDeletedTickets(self.texts)
 
     @cached_property
+    def account_settings(self) -> Any:  # a helpdesk.adapters.dynamo.account_settings.DynamoAccountSettings
+        from helpdesk.adapters.dynamo.account_settings import DynamoAccountSettings
+
+        self._connection  # noqa: B018
+        return DynamoAccountSettings()
+
+    @cached_property
     def job_statuses(self) -> Any:  # a helpdesk.adapters.dynamo.job_statuses.DynamoJobStatuses
         from helpdesk.adapters.dynamo.job_statuses import DynamoJobStatuses
 

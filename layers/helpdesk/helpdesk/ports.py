@@ -236,6 +236,10 @@ class RateLimiter(ABC):
     @abstractmethod
     def allow(self, key: str, limit: int, window_seconds: int) -> bool: ...
 
+    @abstractmethod
+    def take(self, key: str, limit: int, window_seconds: int) -> tuple[bool, int]:
+        """Like allow, also saying how many events the current window holds."""
+
 
 class DeliveryLog(ABC):
     """Remembers which outbound deliveries were made (notify's idempotency)."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from chalice.app import Chalice, Response
 
+from helpdesk.api.account_settings import account
 from helpdesk.api.attachments import attachments
 from helpdesk.api.automations import automations
 from helpdesk.api.channel_accounts import channel_accounts_api
@@ -44,6 +45,7 @@ app.register_blueprint(widget)
 app.register_blueprint(ticket_bulk)
 app.register_blueprint(deleted_tickets)
 app.register_blueprint(attachments)
+app.register_blueprint(account)
 RAW_MAIL = ["message/rfc822", "application/octet-stream", "text/plain"]
 FORM = ["application/x-www-form-urlencoded", "application/json"]
 
@@ -67,6 +69,27 @@ def _public_base() -> str:
     from helpdesk.api.pagination import public_base
 
     return public_base(_deps(), _request().headers)
+
+
+@app.middleware("http")
+def _rate_limit(event: Any, get_response: Any) -> Any:
+    """Zendesk's rate limit on the API's routes (helpdesk.services.api_rate_limit)."""
+    from helpdesk.services import api_rate_limit
+
+    route = str((event.context or {}).get("resourcePath") or "")
+    if not route.startswith("/api/v2/"):
+        return get_response(event)
+    decision = api_rate_limit.check(_deps())
+    if decision is None:
+        return get_response(event)
+    if not decision.allowed:
+        return Response(body={"error": "TooManyRequests", "description": f"the account's limit of "
+                              f"{decision.limit} API requests a minute is reached; retry after "
+                              f"{decision.retry_after} seconds"}, status_code=429,
+                        headers={**decision.headers(), "Retry-After": str(decision.retry_after)})
+    response = get_response(event)
+    response.headers.update(decision.headers())
+    return response
 
 
 def _log_ticket(ticket_id: int) -> None:
