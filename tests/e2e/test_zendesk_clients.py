@@ -160,3 +160,41 @@ def test_attachments_download_byte_for_byte_from_the_emulated_s3(zenpy_client: A
     assert followed.status_code == 200 and followed.content == data
     unauthorised = requests.get(attachment.content_url, allow_redirects=False, timeout=30)
     assert unauthorised.status_code == 401
+
+
+def test_both_clients_wait_out_a_429_and_retry(stack: LocalStackProcess, zenpy_client: Any,
+                                               zdesk_client: Any) -> None:
+    """Past the account's limit both clients read Retry-After, wait, and succeed in the next minute."""
+    import threading
+    import time
+
+    from zdesk import RateLimitError
+
+    stack.admin("PUT", "/api/v2/account/settings.json", {"settings": {"api": {"rate_limit": 3}}})
+    try:
+        while time.time() % 60 < 45:  # exhaust the minute near its end, so the wait is seconds, not a minute
+            time.sleep(1)
+        while stack.call("GET", "/api/v2/users/me.json", auth=basic_auth()).status != 429:
+            pass
+        zdesk_client.retry_on = [RateLimitError]
+        zdesk_client.max_retries = 2
+        answers: dict[str, Any] = {}
+        threads = [
+            threading.Thread(target=lambda: answers.update(zenpy=zenpy_client.users.me().email)),
+            threading.Thread(target=lambda: answers.update(zdesk=zdesk_client.user_show("me")["user"]["email"])),
+        ]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert answers == {"zenpy": ADMIN_EMAIL, "zdesk": ADMIN_EMAIL}
+        assert time.monotonic() - started >= 1  # they waited for the next minute
+    finally:
+        stack.admin("PUT", "/api/v2/account/settings.json", {"settings": {"api": {"rate_limit": None}}})
+
+
+def basic_auth() -> str:
+    from tests.e2e.local_stack import basic
+
+    return basic(ADMIN_EMAIL, ADMIN_TOKEN)
