@@ -270,6 +270,13 @@ class Container:
         return DynamoAccountSettings()
 
     @cached_property
+    def ticket_lists(self) -> Any:  # a helpdesk.adapters.dynamo.ticket_lists.DynamoTicketLists
+        from helpdesk.adapters.dynamo.ticket_lists import DynamoTicketLists
+
+        self._connection  # noqa: B018
+        return DynamoTicketLists(self.texts)
+
+    @cached_property
     def job_statuses(self) -> Any:  # a helpdesk.adapters.dynamo.job_statuses.DynamoJobStatuses
         from helpdesk.adapters.dynamo.job_statuses import DynamoJobStatuses
 

@@ -17,6 +17,7 @@ from helpdesk.api.errors import mapped
 from helpdesk.api.inbound import inbound
 from helpdesk.api.messaging import messaging
 from helpdesk.api.organizations import organizations
+from helpdesk.api.party_tickets import party_tickets
 from helpdesk.api.requests import RequestContext, path_id
 from helpdesk.api.rule_insights import insights
 from helpdesk.api.rule_sets import rule_sets
@@ -46,6 +47,7 @@ app.register_blueprint(ticket_bulk)
 app.register_blueprint(deleted_tickets)
 app.register_blueprint(attachments)
 app.register_blueprint(account)
+app.register_blueprint(party_tickets)
 RAW_MAIL = ["message/rfc822", "application/octet-stream", "text/plain"]
 FORM = ["application/x-www-form-urlencoded", "application/json"]
 

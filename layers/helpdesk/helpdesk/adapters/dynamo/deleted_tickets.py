@@ -47,6 +47,7 @@ class DynamoDeletedTickets:
                 TicketModel.deleted_by.set(actor_id), TicketModel.sla_bucket.remove(),
                 TicketModel.sla_due_at.remove(), TicketModel.survey_bucket.remove(),
                 TicketModel.survey_due_at.remove(), TicketModel.assignee_key.remove(),
+                TicketModel.requester_key.remove(), TicketModel.organization_key.remove(),
             ])
         except UpdateError as exc:
             raise ConcurrentUpdate(f"ticket {ticket_id} changed while it was being deleted; try again") from exc

@@ -89,6 +89,9 @@ def _ticket_item(ticket: Ticket, texts: TextStore) -> TicketModel:
         item.sla_bucket, item.sla_due_at = SLA_BUCKET, to_epoch(due)
     if ticket.assignee_id is not None:
         item.assignee_key = str(ticket.assignee_id)
+    item.requester_key = str(ticket.requester_id)
+    if ticket.organization_id is not None:
+        item.organization_key = str(ticket.organization_id)
     survey_due = ticket.satisfaction.survey_due_at
     if survey_due is not None and ticket.satisfaction.score == "unoffered":
         item.survey_bucket, item.survey_due_at = SURVEY_BUCKET, to_epoch(survey_due)
