@@ -198,3 +198,15 @@ def basic_auth() -> str:
     from tests.e2e.local_stack import basic
 
     return basic(ADMIN_EMAIL, ADMIN_TOKEN)
+
+
+def test_zenpy_merges_tickets(zenpy_client: Any) -> None:
+    from zenpy.lib.api_objects import Ticket
+
+    target, *sources = [zenpy_client.tickets.create(Ticket(subject=f"merge {i}", description="x")).ticket.id
+                        for i in range(3)]
+    job = zenpy_client.tickets.merge(target, sources, target_comment="merged here", source_comment="moved")
+    assert job.status == "completed"
+    zenpy_client.disable_caching()
+    assert {zenpy_client.tickets(id=n).status for n in sources} == {"closed"}
+    assert [c.body for c in zenpy_client.tickets.comments(ticket=target)][-1] == "merged here"

@@ -47,6 +47,8 @@ API_ROUTES = {
     ("PUT", "/api/v2/tickets/{ticket_id}"),
     ("POST", "/api/v2/tickets/{ticket_id}"),  # create_many (show_many and update_many: GET and PUT)
     ("GET", "/api/v2/job_statuses/{job_status_id}"),
+    ("POST", "/api/v2/tickets/{ticket_id}/merge.json"),
+    ("POST", "/api/v2/tickets/{ticket_id}/merge"),
     ("GET", "/api/v2/users/{user_id}/tickets/{kind}"),  # requested, assigned (ccd: refused with the reason)
     ("GET", "/api/v2/organizations/{organization_id}/tickets.json"),
     ("GET", "/api/v2/organizations/{organization_id}/tickets"),

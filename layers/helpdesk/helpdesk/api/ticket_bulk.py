@@ -76,3 +76,15 @@ def tags(ticket_id: str) -> Any:
     params = dict(request.query_params or {})
     payload = _http.json() if request.raw_body else {}
     return {"tags": ticket_tags.edit_tags(deps, number, request.method, payload, params.get("tags"), caller)}
+
+
+@ticket_bulk.route("/api/v2/tickets/{ticket_id}/merge.json", methods=["POST"])
+@ticket_bulk.route("/api/v2/tickets/{ticket_id}/merge", methods=["POST"])
+@mapped
+def merge(ticket_id: str) -> Any:
+    from helpdesk.services.ticket_merge import merge as merge_tickets
+
+    caller, deps = _http.caller(), _http.deps()
+    job = merge_tickets(deps, path_id(ticket_id, "ticket"), _http.json(), caller,
+                        public_base(deps, _http.request().headers))
+    return {"job_status": job}
