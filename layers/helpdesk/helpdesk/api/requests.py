@@ -64,23 +64,3 @@ def path_id(raw: str, what: str) -> int:
     if not ascii_digits(value):
         raise InvalidInput(f"{raw!r} is not a {what} id")
     return int(value)
-
-
-MAX_PER_PAGE = 100
-
-
-def page_size(params: dict[str, str]) -> int:
-    """Zendesk's ``per_page`` or ``page[size]``: 100 unless given, at least 1, at most 100."""
-    value = (params.get("per_page") or params.get("page[size]") or str(MAX_PER_PAGE)).strip()
-    if not ascii_digits(value):
-        raise InvalidInput("per_page must be a number")
-    return max(1, min(int(value), MAX_PER_PAGE))
-
-
-def cursor_page(key: str, items: list[dict[str, Any]], after: str | None, path: str) -> dict[str, Any]:
-    """Zendesk's cursor pagination envelope: the items, ``meta`` with the after cursor, ``links.next``."""
-    return {
-        key: items,
-        "meta": {"has_more": after is not None, "after_cursor": after, "before_cursor": None},
-        "links": {"next": f"{path}?page[after]={after}" if after else None, "prev": None},
-    }
