@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, replace
 from datetime import datetime
@@ -68,6 +69,8 @@ from helpdesk.ports import (
 )
 
 OPERATION_TTL_SECONDS = 14 * 24 * 3600
+COUNT_SECONDS = 300.0
+_COUNTS: dict[str, tuple[float, int]] = {}  # table name: (when read, DynamoDB's item count)
 MAX_KEY_BYTES = 2048  # DynamoDB's limit on a partition key value
 
 
@@ -269,8 +272,16 @@ class DynamoTicketRepository(TicketRepository):
                 for item in result]
 
     def stored_count(self) -> int:
-        """The tickets stored, as DynamoDB last counted them (refreshed about every six hours; no read of items)."""
-        return int(TicketModel.describe_table().get("ItemCount", 0))
+        """The tickets stored, as DynamoDB last counted them (refreshed about every six hours; no read of items).
+        DescribeTable is a control-plane call with a low request rate, so a process asks at most every
+        COUNT_SECONDS."""
+        table = str(TicketModel.Meta.table_name)
+        now = time.monotonic()
+        known = _COUNTS.get(table)
+        if known is None or now - known[0] > COUNT_SECONDS:
+            known = (now, int(TicketModel.describe_table().get("ItemCount", 0)))
+            _COUNTS[table] = known
+        return known[1]
 
     def due_for_sla(self, now: datetime, limit: int) -> list[int]:
         return [int(item.id) for item in TicketModel.sla_due.query(
