@@ -449,6 +449,7 @@ def test_tables_keys_and_indexes(sam: Template) -> None:
         "by_assignee": ["assignee_key", "status"],
         "by_requester": ["requester_key", "updated_at"],
         "by_organization": ["organization_key", "updated_at"],
+        "by_external_id": ["external_key", "updated_at"],
     }
     assert keys(props(sam, "ActivityTable")["KeySchema"]) == ["ticket_id", "sk"]
     assert keys(props(sam, "DirectoryTable")["KeySchema"]) == ["pk"]

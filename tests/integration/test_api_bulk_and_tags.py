@@ -4,6 +4,7 @@ create_many and update_many answered with a job status readable at /api/v2/job_s
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -140,9 +141,40 @@ def test_include_side_loads_users_groups_and_organizations(pipeline: Pipeline) -
     assert "users" not in pipeline.json("GET", f"/api/v2/tickets/{ticket['id']}.json")
 
 
-@pytest.mark.parametrize("name", ["external_id", "requester_id", "assignee_id", "organization_id", "status"])
+@pytest.mark.parametrize("name", ["requester_id", "assignee_id", "organization_id", "status"])
 def test_ticket_list_filters_no_index_serves_are_refused_not_ignored(pipeline: Pipeline, name: str) -> None:
     _ticket(pipeline)
     response = pipeline.call("GET", f"/api/v2/tickets.json?{name}=1")
     assert response.status_code == 400
     assert json.loads(response.body)["description"].startswith(f"{name}: ")
+
+
+def test_the_external_id_filter_reads_its_index(pipeline: Pipeline) -> None:
+    first = _ticket(pipeline, "one", external_id="crm-42")["id"]
+    _ticket(pipeline, "two", external_id="crm-43")
+    third = _ticket(pipeline, "three", external_id=42)["id"]  # a number is kept as its text
+    pipeline.clock.advance(timedelta(seconds=1))
+    second_of_42 = _ticket(pipeline, "four", external_id="crm-42")["id"]
+    found = pipeline.json("GET", "/api/v2/tickets.json?external_id=crm-42")
+    assert [t["id"] for t in found["tickets"]] == [second_of_42, first] and found["count"] == 2
+    assert [t["id"] for t in pipeline.json("GET", "/api/v2/tickets.json?external_id=42")["tickets"]] == [third]
+    assert pipeline.json("GET", "/api/v2/tickets.json?external_id=none")["tickets"] == []
+    paged = pipeline.json("GET", "/api/v2/tickets.json?external_id=crm-42&page%5Bsize%5D=1")
+    assert "external_id=crm-42" in paged["links"]["next"]  # the filter is kept in the links
+    nxt = pipeline.json("GET", paged["links"]["next"].removeprefix(BASE))
+    assert [t["id"] for t in nxt["tickets"]] == [first]
+    pipeline.json("PUT", f"/api/v2/tickets/{first}.json", {"ticket": {"external_id": None}})
+    assert [t["id"] for t in pipeline.json("GET", "/api/v2/tickets?external_id=crm-42")["tickets"]] == [
+        second_of_42]
+
+
+@pytest.mark.parametrize("query, body", [
+    ("external_id=" + "x" * 1025, None), ("external_id=", None),
+    (None, {"ticket": {"comment": {"body": "x"}, "external_id": {"a": 1}}}),
+    (None, {"ticket": {"comment": {"body": "x"}, "external_id": "y" * 1025}}),
+])
+def test_bad_external_ids_get_a_400_with_the_reason(pipeline: Pipeline, query: str | None, body: Any) -> None:
+    response = (pipeline.call("GET", f"/api/v2/tickets.json?{query}") if query is not None
+                else pipeline.call("POST", "/api/v2/tickets.json", body))
+    assert response.status_code == 400, response.body
+    assert "external_id" in json.loads(response.body)["description"]

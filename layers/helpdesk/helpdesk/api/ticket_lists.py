@@ -1,5 +1,6 @@
-"""The ticket list (``GET /api/v2/tickets``) read page by page from the by_updated index, in both of Zendesk's
-pagination styles (helpdesk.api.pagination)."""
+"""The ticket list (``GET /api/v2/tickets``) read page by page from the by_updated index (or, with Zendesk's
+``external_id`` filter, the by_external_id index), in both of Zendesk's pagination styles
+(helpdesk.api.pagination)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from helpdesk.api.pagination import Position, lister
 from helpdesk.api.requests import RequestContext
 from helpdesk.domain.errors import InvalidInput
+from helpdesk.domain.tickets import MAX_EXTERNAL_ID_BYTES
 
 
 def _after(position: Position | None) -> tuple[int, int] | None:
@@ -22,7 +24,6 @@ def _after(position: Position | None) -> tuple[int, int] | None:
 # Filters Zendesk clients send to the ticket list that no index here serves: refused with where to ask instead,
 # never ignored (which would answer every ticket as if it matched).
 UNSERVED_FILTERS = {
-    "external_id": "the external_id filter is not served by an index yet; find the ticket by its id",
     "requester_id": "list a requester's tickets at /api/v2/users/{id}/tickets/requested",
     "assignee_id": "list an agent's tickets at /api/v2/users/{id}/tickets/assigned",
     "organization_id": "list an organization's tickets at /api/v2/organizations/{id}/tickets",
@@ -46,9 +47,14 @@ def ticket_list(context: RequestContext) -> dict[str, Any]:
     refuse_unserved_filters(params)
     pages = lister(context, "tickets", "/api/v2/tickets.json")
 
-    def read(limit: int, position: Position | None) -> list[tuple[dict[str, Any], Position]]:
-        return [(ticket_to_api(ticket), {"u": updated, "id": number})
-                for ticket, (updated, number) in deps.tickets.list_updated(limit, _after(position))]
+    external_id = params.get("external_id")
+    if external_id is not None and not 0 < len(external_id.encode()) <= MAX_EXTERNAL_ID_BYTES:
+        raise InvalidInput(f"external_id must be 1 to {MAX_EXTERNAL_ID_BYTES} bytes")
 
-    body = pages.from_source(read, deps.tickets.stored_count)
+    def read(limit: int, position: Position | None) -> list[tuple[dict[str, Any], Position]]:
+        found = (deps.ticket_lists.with_external_id(external_id, limit, _after(position)) if external_id is not None
+                 else deps.tickets.list_updated(limit, _after(position)))
+        return [(ticket_to_api(ticket), {"u": updated, "id": number}) for ticket, (updated, number) in found]
+
+    body = pages.from_source(read, deps.tickets.stored_count if external_id is None else None)
     return {**body, **sideload(deps, body["tickets"], params.get("include"))}

@@ -48,6 +48,7 @@ class DynamoDeletedTickets:
                 TicketModel.sla_due_at.remove(), TicketModel.survey_bucket.remove(),
                 TicketModel.survey_due_at.remove(), TicketModel.assignee_key.remove(),
                 TicketModel.requester_key.remove(), TicketModel.organization_key.remove(),
+                TicketModel.external_key.remove(),
             ])
         except UpdateError as exc:
             raise ConcurrentUpdate(f"ticket {ticket_id} changed while it was being deleted; try again") from exc

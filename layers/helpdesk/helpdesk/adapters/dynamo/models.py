@@ -80,6 +80,17 @@ class ByOrganizationIndex(GlobalSecondaryIndex["TicketModel"]):
     updated_at = NumberAttribute(range_key=True)
 
 
+class ByExternalIdIndex(GlobalSecondaryIndex["TicketModel"]):
+    """Tickets by their external_id (Zendesk's ticket list filter; sparse: tickets that have one)."""
+
+    class Meta:
+        index_name = "by_external_id"
+        projection = KeysOnlyProjection()
+
+    external_key = UnicodeAttribute(hash_key=True)
+    updated_at = NumberAttribute(range_key=True)
+
+
 class ByStatusIndex(GlobalSecondaryIndex["TicketModel"]):
     """Tickets by status, oldest status change first: what automations read (``hours since <status>``)."""
 
@@ -107,6 +118,7 @@ class TicketModel(Model):
     assignee_key = UnicodeAttribute(null=True)
     requester_key = UnicodeAttribute(null=True)
     organization_key = UnicodeAttribute(null=True)
+    external_key = UnicodeAttribute(null=True)
     deleted_at = NumberAttribute(null=True)  # soft deletion (helpdesk.adapters.dynamo.deleted_tickets)
     deleted_by = NumberAttribute(null=True)
     parked = UnicodeSetAttribute(null=True)  # sweeps this ticket kept failing in, until it is next saved
@@ -120,6 +132,7 @@ class TicketModel(Model):
     by_assignee = ByAssigneeIndex()
     by_requester = ByRequesterIndex()
     by_organization = ByOrganizationIndex()
+    by_external_id = ByExternalIdIndex()
 
 
 class ActivityModel(Model):

@@ -39,6 +39,10 @@ class DynamoTicketLists:
                         after: Position | None) -> list[tuple[Ticket, Position]]:
         return self._by_updated(TicketModel.by_organization, "organization_key", str(organization_id), limit, after)
 
+    def with_external_id(self, external_id: str, limit: int,
+                         after: Position | None) -> list[tuple[Ticket, Position]]:
+        return self._by_updated(TicketModel.by_external_id, "external_key", external_id, limit, after)
+
     def assigned(self, user_id: int, limit: int, after: Position | None) -> list[tuple[Ticket, Position]]:
         """An agent's tickets by status (the by_assignee index's order), then id."""
         start = ({"assignee_key": {"S": str(user_id)}, "status": {"S": str(after[0])}, "id": {"N": str(after[1])}}
