@@ -45,6 +45,34 @@ API_ROUTES = {
     ("POST", "/api/v2/tickets"),
     ("GET", "/api/v2/tickets/{ticket_id}"),
     ("PUT", "/api/v2/tickets/{ticket_id}"),
+    ("POST", "/api/v2/tickets/{ticket_id}"),  # create_many (show_many and update_many: GET and PUT)
+    ("GET", "/api/v2/job_statuses/{job_status_id}"),
+    ("POST", "/api/v2/tickets/{ticket_id}/merge.json"),
+    ("POST", "/api/v2/tickets/{ticket_id}/merge"),
+    ("GET", "/api/v2/users/{user_id}/tickets/{kind}"),  # requested, assigned (ccd: refused with the reason)
+    ("GET", "/api/v2/organizations/{organization_id}/tickets.json"),
+    ("GET", "/api/v2/organizations/{organization_id}/tickets"),
+    ("GET", "/api/v2/account/settings.json"),
+    ("PUT", "/api/v2/account/settings.json"),
+    ("GET", "/api/v2/account/settings"),
+    ("PUT", "/api/v2/account/settings"),
+    ("GET", "/api/v2/attachments/{attachment_id}"),
+    ("GET", "/api/v2/attachments/{attachment_id}/content"),  # a redirect to a signed S3 URL of the file
+    ("DELETE", "/api/v2/tickets/{ticket_id}"),  # soft delete (and destroy_many)
+    ("GET", "/api/v2/deleted_tickets.json"),
+    ("GET", "/api/v2/deleted_tickets"),
+    ("PUT", "/api/v2/deleted_tickets/{deleted_ticket_id}"),  # restore_many
+    ("DELETE", "/api/v2/deleted_tickets/{deleted_ticket_id}"),  # permanent deletion (and destroy_many)
+    ("PUT", "/api/v2/deleted_tickets/{deleted_ticket_id}/restore.json"),
+    ("PUT", "/api/v2/deleted_tickets/{deleted_ticket_id}/restore"),
+    ("GET", "/api/v2/tickets/{ticket_id}/tags.json"),
+    ("GET", "/api/v2/tickets/{ticket_id}/tags"),
+    ("PUT", "/api/v2/tickets/{ticket_id}/tags.json"),
+    ("PUT", "/api/v2/tickets/{ticket_id}/tags"),
+    ("POST", "/api/v2/tickets/{ticket_id}/tags.json"),
+    ("POST", "/api/v2/tickets/{ticket_id}/tags"),
+    ("DELETE", "/api/v2/tickets/{ticket_id}/tags.json"),
+    ("DELETE", "/api/v2/tickets/{ticket_id}/tags"),
     ("GET", "/api/v2/tickets/{ticket_id}/comments.json"),
     ("GET", "/api/v2/tickets/{ticket_id}/comments"),
     ("GET", "/api/v2/triggers.json"),
@@ -349,7 +377,8 @@ def test_function_environments(sam: Template) -> None:
     }
     assert env["ApiFunction"] == {"INBOUND_QUEUE_URL", "RAW_MAIL_BUCKET", "SURVEY_SECRET_ARN", "INBOUND_SECRET_ARN",
                                   "MESSAGING_QUEUE_URL", "MESSAGING_DEAD_LETTER_URL", "PUBLIC_API_URL",
-                                  "MESSAGING_AUTO_ACCOUNTS"}  # the web chat's widget keys, as messaging accounts
+                                  "MESSAGING_AUTO_ACCOUNTS",  # the web chat's widget keys, as messaging accounts
+                                  "API_RATE_LIMIT_PER_MINUTE"}  # the account's default rate limit
     assert env["EmailIngestFunction"] == {"INBOUND_QUEUE_URL", "RAW_MAIL_BUCKET"}
     assert env["TicketCreateFunction"] == {"RAW_MAIL_BUCKET"}
     assert env["NotifyFunction"] == {"PUBLIC_API_URL", "RAW_MAIL_BUCKET", "REPLY_QUOTE_HISTORY",
@@ -423,6 +452,9 @@ def test_tables_keys_and_indexes(sam: Template) -> None:
         "by_updated": ["list_bucket", "updated_at"],
         "by_status": ["status", "status_updated_at"],
         "by_assignee": ["assignee_key", "status"],
+        "by_requester": ["requester_key", "updated_at"],
+        "by_organization": ["organization_key", "updated_at"],
+        "by_external_id": ["external_key", "updated_at"],
     }
     assert keys(props(sam, "ActivityTable")["KeySchema"]) == ["ticket_id", "sk"]
     assert keys(props(sam, "DirectoryTable")["KeySchema"]) == ["pk"]

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 
 from tests.integration.messaging_support import (
     PAGE_ID,
@@ -74,6 +75,8 @@ def test_a_whatsapp_image_shows_at_once_pending_then_is_stored_with_its_bytes(ch
         assert comments[0]["body"] == "the broken part"
         [pending] = comments[0]["attachments"]
         assert pending["status"] == "pending" and pending["key"] is None
+        assert pending["content_url"] is None  # nothing to download yet
+        assert p.call("GET", f"/api/v2/attachments/{pending['id']}/content").status_code == 404
         assert pending["media"] == {"kind": "image", "ref": "1043577470245712", "sha256": _b64(PICTURE)}
         assert chat.providers.fetched() == []
     before = p.json("GET", "/api/v2/tickets/1.json")["ticket"]
@@ -85,6 +88,9 @@ def test_a_whatsapp_image_shows_at_once_pending_then_is_stored_with_its_bytes(ch
     assert stored["key"] == f"attachments/{digest}" and stored["sha256"] == digest
     assert stored["size"] == len(PICTURE) and stored["content_type"] == "image/png"
     assert _stored(p, stored["key"]) == PICTURE
+    assert stored["content_url"] == f"https://helpdesk.test/api/v2/attachments/{stored['id']}/content"
+    link = p.call("GET", stored["content_url"].removeprefix("https://helpdesk.test")).headers["Location"]
+    assert requests.get(link, timeout=10).content == PICTURE  # the download link serves the stored bytes
     lookup, download = chat.providers.fetched()
     assert lookup.provider == "whatsapp_media" and lookup.path.startswith("/v21.0/1043577470245712?phone_number_id=")
     assert lookup.headers["authorization"] == download.headers["authorization"] == "Bearer wa-token"
@@ -132,6 +138,9 @@ def test_a_download_that_fails_twice_is_stored_on_the_third_attempt(chat: Chat) 
     [stored] = _attachments(p)
     assert stored["status"] == "stored" and stored["attempts"] == 3
     assert _stored(p, stored["key"]) == PICTURE
+    assert stored["content_url"] == f"https://helpdesk.test/api/v2/attachments/{stored['id']}/content"
+    link = p.call("GET", stored["content_url"].removeprefix("https://helpdesk.test")).headers["Location"]
+    assert requests.get(link, timeout=10).content == PICTURE  # the download link serves the stored bytes
 
 
 @pytest.mark.parametrize("where", ["webhook", "media endpoint"])
@@ -193,6 +202,9 @@ def test_a_messenger_attachment_is_fetched_without_credentials(chat: Chat) -> No
     [stored] = _attachments(p)
     assert stored["status"] == "stored" and stored["content_type"] == "image/jpeg"
     assert _stored(p, stored["key"]) == PICTURE
+    assert stored["content_url"] == f"https://helpdesk.test/api/v2/attachments/{stored['id']}/content"
+    link = p.call("GET", stored["content_url"].removeprefix("https://helpdesk.test")).headers["Location"]
+    assert requests.get(link, timeout=10).content == PICTURE  # the download link serves the stored bytes
     [download] = chat.providers.fetched()
     assert "authorization" not in download.headers  # not even to Meta's own host: Messenger URLs need none
 

@@ -256,6 +256,34 @@ class Container:
         return DynamoRuleStatistics()
 
     @cached_property
+    def deleted_tickets(self) -> Any:  # a helpdesk.adapters.dynamo.deleted_tickets.DynamoDeletedTickets
+        from helpdesk.adapters.dynamo.deleted_tickets import DynamoDeletedTickets
+
+        self._connection  # noqa: B018
+        return DynamoDeletedTickets(self.texts)
+
+    @cached_property
+    def account_settings(self) -> Any:  # a helpdesk.adapters.dynamo.account_settings.DynamoAccountSettings
+        from helpdesk.adapters.dynamo.account_settings import DynamoAccountSettings
+
+        self._connection  # noqa: B018
+        return DynamoAccountSettings()
+
+    @cached_property
+    def ticket_lists(self) -> Any:  # a helpdesk.adapters.dynamo.ticket_lists.DynamoTicketLists
+        from helpdesk.adapters.dynamo.ticket_lists import DynamoTicketLists
+
+        self._connection  # noqa: B018
+        return DynamoTicketLists(self.texts)
+
+    @cached_property
+    def job_statuses(self) -> Any:  # a helpdesk.adapters.dynamo.job_statuses.DynamoJobStatuses
+        from helpdesk.adapters.dynamo.job_statuses import DynamoJobStatuses
+
+        self._connection  # noqa: B018
+        return DynamoJobStatuses()
+
+    @cached_property
     def rule_remover(self) -> Any:  # a helpdesk.ports.RuleRemover
         from helpdesk.adapters.dynamo.rule_stats import DynamoRuleRemover
 

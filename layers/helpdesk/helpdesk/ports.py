@@ -105,6 +105,19 @@ class TicketRepository(ABC):
     @abstractmethod
     def list_recent(self, limit: int, after: str | None) -> Page: ...
 
+    def comment(self, ticket_id: int, comment_id: int) -> Comment:
+        """One comment of a ticket (CommentNotFound when it has none of that id)."""
+        raise NotImplementedError
+
+    def list_updated(self, limit: int, after: tuple[int, int] | None) -> list[tuple[Ticket, tuple[int, int]]]:
+        """Tickets most recently updated first, each with its (updated_at epoch, id) position, continuing after
+        ``after``."""
+        raise NotImplementedError
+
+    def stored_count(self) -> int:
+        """About how many tickets are stored (for offset pagination's ``count``)."""
+        raise NotImplementedError
+
     @abstractmethod
     def due_for_sla(self, now: datetime, limit: int) -> list[int]: ...
 
@@ -222,6 +235,10 @@ class RateLimiter(ABC):
 
     @abstractmethod
     def allow(self, key: str, limit: int, window_seconds: int) -> bool: ...
+
+    @abstractmethod
+    def take(self, key: str, limit: int, window_seconds: int) -> tuple[bool, int]:
+        """Like allow, also saying how many events the current window holds."""
 
 
 class DeliveryLog(ABC):

@@ -50,6 +50,25 @@ class DynamoRateLimiter(RateLimiter):
         return True
 
 
+    def take(self, key: str, limit: int, window_seconds: int) -> tuple[bool, int]:
+        """Count one more event in the current window if fewer than ``limit`` were counted: (counted, how many
+        the window holds now)."""
+        now = to_epoch(self._clock.now())
+        window = now // window_seconds
+        item = DirectoryModel(f"rate#{key}#{window}")
+        try:
+            item.update(
+                actions=[DirectoryModel.value.add(1),
+                         DirectoryModel.expires_at.set((window + 2) * window_seconds)],
+                condition=DirectoryModel.value.does_not_exist() | (DirectoryModel.value < limit),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False, limit
+            raise
+        return True, int(item.value or 0)
+
+
 UPLOAD_TTL_SECONDS = 3 * 24 * 3600  # Zendesk: an upload token is valid for three days
 
 

@@ -34,6 +34,7 @@ class Settings:
     endpoint_url: str | None = None
     webhook_private_targets: bool = False
     close_solved_after_days: int = CLOSE_SOLVED_DAYS[1]
+    api_rate_limit_per_minute: int = 700  # the account's default (Zendesk's); 0: no limit. An admin may set another
     # messaging channels
     messaging_queue_url: str | None = None  # the FIFO queue of inbound messaging items
     messaging_dead_letter_url: str | None = None  # where an item that cannot be read goes, with its cause
@@ -68,6 +69,7 @@ class Settings:
             endpoint_url=source.get("AWS_ENDPOINT_URL"),
             webhook_private_targets=source.get("WEBHOOK_PRIVATE_TARGETS", "deny").lower() == "allow",
             close_solved_after_days=_days(source.get("CLOSE_SOLVED_AFTER_DAYS")),
+            api_rate_limit_per_minute=int(source.get("API_RATE_LIMIT_PER_MINUTE") or "700"),
             messaging_queue_url=source.get("MESSAGING_QUEUE_URL"),
             messaging_dead_letter_url=source.get("MESSAGING_DEAD_LETTER_URL"),
             messaging_secret_arn=source.get("MESSAGING_SECRET_ARN"),

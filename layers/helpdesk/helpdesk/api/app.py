@@ -8,18 +8,23 @@ from typing import Any
 
 from chalice.app import Chalice, Response
 
+from helpdesk.api.account_settings import account
+from helpdesk.api.attachments import attachments
 from helpdesk.api.automations import automations
 from helpdesk.api.channel_accounts import channel_accounts_api
+from helpdesk.api.deleted_tickets import deleted_tickets
 from helpdesk.api.errors import mapped
 from helpdesk.api.inbound import inbound
 from helpdesk.api.messaging import messaging
 from helpdesk.api.organizations import organizations
-from helpdesk.api.requests import RequestContext, cursor_page, listing, page_size, path_id
+from helpdesk.api.party_tickets import party_tickets
+from helpdesk.api.requests import RequestContext, path_id
 from helpdesk.api.rule_insights import insights
 from helpdesk.api.rule_sets import rule_sets
 from helpdesk.api.rules import rules
 from helpdesk.api.schedules import schedules
 from helpdesk.api.survey_page import rated_page, rating_form, survey_page
+from helpdesk.api.ticket_bulk import ticket_bulk
 from helpdesk.api.ticket_metrics import ticket_metrics_api
 from helpdesk.api.users import users
 from helpdesk.api.web_widget import widget
@@ -40,6 +45,11 @@ app.register_blueprint(organizations)
 app.register_blueprint(users)
 app.register_blueprint(widget)
 app.register_blueprint(ticket_metrics_api)
+app.register_blueprint(ticket_bulk)
+app.register_blueprint(deleted_tickets)
+app.register_blueprint(attachments)
+app.register_blueprint(account)
+app.register_blueprint(party_tickets)
 RAW_MAIL = ["message/rfc822", "application/octet-stream", "text/plain"]
 FORM = ["application/x-www-form-urlencoded", "application/json"]
 
@@ -59,6 +69,33 @@ def _fresh_log_keys(event: Any, get_response: Any) -> Any:
     return get_response(event)
 
 
+def _public_base() -> str:
+    from helpdesk.api.pagination import public_base
+
+    return public_base(_deps(), _request().headers)
+
+
+@app.middleware("http")
+def _rate_limit(event: Any, get_response: Any) -> Any:
+    """Zendesk's rate limit on the API's routes (helpdesk.services.api_rate_limit)."""
+    from helpdesk.services import api_rate_limit
+
+    route = str((event.context or {}).get("resourcePath") or "")
+    if not route.startswith("/api/v2/"):
+        return get_response(event)
+    decision = api_rate_limit.check(_deps())
+    if decision is None:
+        return get_response(event)
+    if not decision.allowed:
+        return Response(body={"error": "TooManyRequests", "description": f"the account's limit of "
+                              f"{decision.limit} API requests a minute is reached; retry after "
+                              f"{decision.retry_after} seconds"}, status_code=429,
+                        headers={**decision.headers(), "Retry-After": str(decision.retry_after)})
+    response = get_response(event)
+    response.headers.update(decision.headers())
+    return response
+
+
 def _log_ticket(ticket_id: int) -> None:
     from helpdesk.observability import bind_ticket
 
@@ -74,28 +111,42 @@ def tickets() -> Any:
     caller = _caller()
     deps = _deps()
     if _request().method == "POST":
-        ticket = api_tickets.create_ticket(deps, _json(), caller)
-        _log_ticket(ticket.id)
-        return Response(body={"ticket": api_tickets.ticket_to_api(ticket)}, status_code=201,
-                        headers={"Location": f"/api/v2/tickets/{ticket.id}.json"})
-    params = dict(_request().query_params or {})
-    page = deps.tickets.list_recent(page_size(params), params.get("page[after]"))
-    return cursor_page("tickets", [api_tickets.ticket_to_api(t) for t in page.tickets], page.after_cursor,
-                       "/api/v2/tickets.json")
+        made = api_tickets.create_ticket_audited(deps, _json(), caller)
+        _log_ticket(made.ticket.id)
+        return Response(body=api_tickets.answer(made.ticket, made, _public_base()), status_code=201,
+                        headers={"Location": f"{_public_base()}/api/v2/tickets/{made.ticket.id}.json"})
+    from helpdesk.api.ticket_lists import ticket_list
+
+    return ticket_list(_http)
 
 
-@app.route("/api/v2/tickets/{ticket_id}", methods=["GET", "PUT"])
+@app.route("/api/v2/tickets/{ticket_id}", methods=["GET", "PUT", "POST", "DELETE"])
 @mapped
 def ticket(ticket_id: str) -> Any:
+    from helpdesk.api.ticket_bulk import BULK_NAMES, bulk
     from helpdesk.services import api_tickets
 
+    if ticket_id.removesuffix(".json") in BULK_NAMES:
+        return bulk(_http, ticket_id.removesuffix(".json"))
+    if _request().method == "POST":
+        return Response(body={"error": "MethodNotAllowed", "description": "POST /api/v2/tickets to create a "
+                              "ticket, or /api/v2/tickets/create_many"}, status_code=405)
     caller = _caller()
     number = _id(ticket_id)
     _log_ticket(number)
+    if _request().method == "DELETE":
+        from helpdesk.services.ticket_deletion import destroy
+
+        destroy(_deps(), number, caller)
+        return Response(body="", status_code=204)
     if _request().method == "PUT":
-        updated = api_tickets.update_ticket(_deps(), number, _json(), caller)
-        return {"ticket": api_tickets.ticket_to_api(updated)}
-    return {"ticket": api_tickets.ticket_to_api(_deps().tickets.get(number))}
+        ticket, update = api_tickets.update_ticket_audited(_deps(), number, _json(), caller)
+        return api_tickets.answer(ticket, update, _public_base())
+    from helpdesk.services.ticket_sideloads import sideload
+
+    shown = api_tickets.ticket_to_api(_deps().tickets.get(number))
+    include = dict(_request().query_params or {}).get("include")
+    return {"ticket": shown, **sideload(_deps(), [shown], include)}
 
 
 @app.route("/api/v2/tickets/{ticket_id}/audits.json", methods=["GET"])
@@ -105,8 +156,7 @@ def audits(ticket_id: str) -> Any:
     from helpdesk.services import api_tickets
 
     _caller()
-    found = api_tickets.ticket_audits(_deps(), _id(ticket_id))
-    return {"audits": found, "next_page": None, "previous_page": None, "count": len(found)}
+    return _http.listing("audits", api_tickets.ticket_audits(_deps(), _id(ticket_id)))
 
 
 @app.route("/api/v2/tickets/{ticket_id}/comments.json", methods=["GET"])
@@ -118,9 +168,7 @@ def comments(ticket_id: str) -> Any:
     _caller()
     number = _id(ticket_id)
     deps = _deps()
-    deps.tickets.get(number)
-    found = [api_tickets.comment_to_api(c) for c in deps.tickets.comments(number)]
-    return {"comments": found, "next_page": None, "previous_page": None, "count": len(found)}
+    return _http.listing("comments", api_tickets.ticket_comments(deps, number))
 
 
 @app.route("/api/v2/triggers.json", methods=["GET", "POST"])
@@ -133,8 +181,11 @@ def triggers() -> Any:
     if _request().method == "POST":
         created = api_tickets.create_trigger(_deps(), _json(), caller)
         return Response(body={"trigger": created.to_api()}, status_code=201)
+    from helpdesk.services.rule_stats import with_usage
+
     params = dict(_request().query_params or {})
-    return listing("triggers", [t.to_api() for t in api_tickets.list_triggers(_deps(), params.get("active"))])
+    found = [t.to_api() for t in api_tickets.list_triggers(_deps(), params.get("active"))]
+    return _http.listing("triggers", with_usage(_deps(), found, params.get("include")))
 
 
 @app.route("/api/v2/slas/policies.json", methods=["GET", "POST"])
@@ -148,7 +199,7 @@ def sla_policies() -> Any:
         created = api_tickets.create_sla_policy(_deps(), _json(), caller)
         return Response(body={"sla_policy": created.to_api()}, status_code=201)
     found = [p.to_api() for p in sorted(_deps().rules.sla_policies(), key=lambda p: (p.position, p.id))]
-    return {"sla_policies": found, "next_page": None, "previous_page": None, "count": len(found)}
+    return _http.listing("sla_policies", found)
 
 
 @app.route("/api/v2/slas/policies/{sla_policy_id}", methods=["GET", "PUT", "DELETE"])
@@ -199,7 +250,7 @@ def recipient_addresses() -> Any:
         created = api_tickets.create_recipient_address(_deps(), _json(), caller)
         return Response(body={"recipient_address": created.to_api()}, status_code=201)
     found = [a.to_api() for a in sorted(_deps().rules.recipient_addresses(), key=lambda a: a.id)]
-    return {"recipient_addresses": found, "next_page": None, "previous_page": None, "count": len(found)}
+    return _http.listing("recipient_addresses", found)
 
 
 @app.route("/inbound/email/raw", methods=["POST"], content_types=RAW_MAIL)

@@ -7,7 +7,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from helpdesk.api.errors import mapped
-from helpdesk.api.requests import RequestContext, listing, path_id
+from helpdesk.api.requests import RequestContext, path_id
 
 automations = Blueprint(__name__)
 _http = RequestContext(automations)
@@ -23,7 +23,7 @@ def automation_list() -> Any:
     if _http.request().method == "POST":
         created = service.create_automation(_http.deps(), _http.json(), user)
         return Response(body={"automation": created.to_api()}, status_code=201)
-    return listing("automations", [item.to_api() for item in service.list_automations(_http.deps())])
+    return _http.listing("automations", [item.to_api() for item in service.list_automations(_http.deps())])
 
 
 @automations.route("/api/v2/automations/{automation_id}", methods=["GET", "PUT", "DELETE"])

@@ -9,7 +9,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from helpdesk.api.errors import mapped
-from helpdesk.api.requests import RequestContext, listing, path_id
+from helpdesk.api.requests import RequestContext, path_id
 
 channel_accounts_api = Blueprint(__name__)
 _http = RequestContext(channel_accounts_api)
@@ -25,7 +25,7 @@ def channel_accounts() -> Any:
     if _http.request().method == "POST":
         created = accounts.create_account(deps, _http.json(), caller)
         return Response(body={"channel_account": accounts.shown(deps, created)}, status_code=201)
-    return listing("channel_accounts", [accounts.shown(deps, a) for a in accounts.list_accounts(deps)])
+    return _http.listing("channel_accounts", [accounts.shown(deps, a) for a in accounts.list_accounts(deps)])
 
 
 @channel_accounts_api.route("/api/v2/channel_accounts/{account_id}", methods=["GET", "PUT", "DELETE"])

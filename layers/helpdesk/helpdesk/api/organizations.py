@@ -7,7 +7,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from helpdesk.api.errors import mapped
-from helpdesk.api.requests import RequestContext, listing, path_id
+from helpdesk.api.requests import RequestContext, path_id
 
 organizations = Blueprint(__name__)
 
@@ -30,7 +30,7 @@ def collection() -> Any:
         created = service.create_organization(deps, _http.json(), caller)
         return Response(body={"organization": created.to_api()}, status_code=201)
     found = [o.to_api() for o in service.list_organizations(deps)]
-    return listing("organizations", found)
+    return _http.listing("organizations", found)
 
 
 @organizations.route("/api/v2/organizations/{organization_id}", methods=["GET", "PUT", "DELETE"])

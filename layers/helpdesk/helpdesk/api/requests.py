@@ -44,33 +44,23 @@ class RequestContext:
         return body
 
 
+    def listing(self, key: str, items: list[dict[str, Any]], path: str | None = None) -> dict[str, Any]:
+        """A listing held whole in memory, paginated as Zendesk does (both styles: helpdesk.api.pagination);
+        its links point at this request's path unless ``path`` is given."""
+        from helpdesk.api.pagination import lister
+
+        return lister(self, key, path or self.public_path()).from_list(items)
+
+    def public_path(self) -> str:
+        """The path of this request as a client wrote it: the route with its variables filled in."""
+        request = self.request()
+        route = str((request.context or {}).get("resourcePath") or "")
+        return route.format(**(request.uri_params or {}))
+
+
 def path_id(raw: str, what: str) -> int:
     """API Gateway path parameters are whole segments: ``/tickets/42.json`` arrives as ``42.json``."""
     value = raw.removesuffix(".json")
     if not ascii_digits(value):
         raise InvalidInput(f"{raw!r} is not a {what} id")
     return int(value)
-
-
-def listing(key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
-    return {key: items, "next_page": None, "previous_page": None, "count": len(items)}
-
-
-MAX_PER_PAGE = 100
-
-
-def page_size(params: dict[str, str]) -> int:
-    """Zendesk's ``per_page`` or ``page[size]``: 100 unless given, at least 1, at most 100."""
-    value = (params.get("per_page") or params.get("page[size]") or str(MAX_PER_PAGE)).strip()
-    if not ascii_digits(value):
-        raise InvalidInput("per_page must be a number")
-    return max(1, min(int(value), MAX_PER_PAGE))
-
-
-def cursor_page(key: str, items: list[dict[str, Any]], after: str | None, path: str) -> dict[str, Any]:
-    """Zendesk's cursor pagination envelope: the items, ``meta`` with the after cursor, ``links.next``."""
-    return {
-        key: items,
-        "meta": {"has_more": after is not None, "after_cursor": after, "before_cursor": None},
-        "links": {"next": f"{path}?page[after]={after}" if after else None, "prev": None},
-    }

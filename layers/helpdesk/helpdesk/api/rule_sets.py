@@ -7,7 +7,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from helpdesk.api.errors import mapped
-from helpdesk.api.requests import RequestContext, listing, path_id
+from helpdesk.api.requests import RequestContext, path_id
 
 rule_sets = Blueprint(__name__)
 _http = RequestContext(rule_sets)
@@ -23,7 +23,7 @@ def rule_set_list() -> Any:
     if _http.request().method == "POST":
         created = service.create_rule_set(_http.deps(), _http.json(), user)
         return Response(body={"rule_set": created.to_api()}, status_code=201)
-    return listing("rule_sets", [item.to_api() for item in service.list_rule_sets(_http.deps())])
+    return _http.listing("rule_sets", [item.to_api() for item in service.list_rule_sets(_http.deps())])
 
 
 @rule_sets.route("/api/v2/rule_sets/{rule_set_id}", methods=["GET", "PUT", "DELETE"])

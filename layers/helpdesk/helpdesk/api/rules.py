@@ -12,7 +12,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from helpdesk.api.errors import mapped
-from helpdesk.api.requests import RequestContext, listing
+from helpdesk.api.requests import RequestContext
 
 rules = Blueprint(__name__)
 
@@ -37,7 +37,7 @@ def reorder_triggers() -> Any:
     from helpdesk.services.trigger_admin import reorder_triggers as reorder
 
     ordered = reorder(_deps(), _json(), _caller())
-    return listing("triggers", [t.to_api() for t in ordered])
+    return _http.listing("triggers", [t.to_api() for t in ordered])
 
 
 @rules.route("/api/v2/triggers/{trigger_id}", methods=["GET", "PUT", "DELETE"])
@@ -50,7 +50,7 @@ def trigger(trigger_id: str) -> Any:
     if trigger_id.removesuffix(".json") == "active" and method == "GET":  # Zendesk's GET /triggers/active
         from helpdesk.services.api_tickets import list_triggers
 
-        return listing("triggers", [t.to_api() for t in list_triggers(_deps(), "true")])
+        return _http.listing("triggers", [t.to_api() for t in list_triggers(_deps(), "true")])
     if method == "PUT":
         return {"trigger": trigger_admin.update_trigger(_deps(), trigger_id, _json(), caller).to_api()}
     if method == "DELETE":

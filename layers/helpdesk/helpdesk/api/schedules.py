@@ -7,7 +7,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from helpdesk.api.errors import mapped
-from helpdesk.api.requests import RequestContext, listing, path_id
+from helpdesk.api.requests import RequestContext, path_id
 
 schedules = Blueprint(__name__)
 _http = RequestContext(schedules)
@@ -23,7 +23,7 @@ def schedule_list() -> Any:
     if _http.request().method == "POST":
         created = business_hours.create_schedule(_http.deps(), _http.json(), user)
         return Response(body={"schedule": created.to_api()}, status_code=201)
-    return listing("schedules", [item.to_api() for item in business_hours.list_schedules(_http.deps())])
+    return _http.listing("schedules", [item.to_api() for item in business_hours.list_schedules(_http.deps())])
 
 
 @schedules.route("/api/v2/business_hours/schedules/{schedule_id}", methods=["GET", "PUT", "DELETE"])

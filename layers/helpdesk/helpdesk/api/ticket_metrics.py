@@ -7,7 +7,7 @@ from typing import Any
 from chalice.app import Blueprint
 
 from helpdesk.api.errors import mapped
-from helpdesk.api.requests import RequestContext, page_size, path_id
+from helpdesk.api.requests import RequestContext, path_id
 
 ticket_metrics_api = Blueprint(__name__)
 _http = RequestContext(ticket_metrics_api)
@@ -17,11 +17,18 @@ _http = RequestContext(ticket_metrics_api)
 @ticket_metrics_api.route("/api/v2/ticket_metrics", methods=["GET"])
 @mapped
 def collection() -> Any:
+    from helpdesk.api.pagination import Position, lister
+    from helpdesk.api.ticket_lists import after_position
     from helpdesk.services import ticket_metrics as service
 
     _http.caller()
-    params = dict(_http.request().query_params or {})
-    return service.list_ticket_metrics(_http.deps(), params, page_size(params))
+    deps = _http.deps()
+
+    def read(limit: int, position: Position | None) -> list[tuple[dict[str, Any], Position]]:
+        return [(service.metrics_of(ticket).to_api(), {"u": updated, "id": number})
+                for ticket, (updated, number) in deps.tickets.list_updated(limit, after_position(position))]
+
+    return lister(_http, "ticket_metrics", service.PATH).from_source(read, deps.tickets.stored_count)
 
 
 @ticket_metrics_api.route("/api/v2/ticket_metrics/{ticket_metric_id}", methods=["GET"])

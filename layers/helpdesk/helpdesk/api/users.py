@@ -12,7 +12,8 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from helpdesk.api.errors import mapped
-from helpdesk.api.requests import RequestContext, cursor_page, listing, page_size, path_id
+from helpdesk.api.pagination import lister
+from helpdesk.api.requests import RequestContext, path_id
 
 users = Blueprint(__name__)
 
@@ -39,10 +40,13 @@ def collection() -> Any:
         created = service.create_user(deps, _http.json(), caller)
         return Response(body={"user": created.to_api()}, status_code=201,
                         headers={"Location": f"/api/v2/users/{created.id}.json"})
-    params, roles = _params()
-    page = service.list_users(deps, roles, page_size(params), params.get("page[after]"))
-    after = str(page.after_id) if page.after_id is not None else None
-    return cursor_page("users", [user.to_api() for user in page.users], after, "/api/v2/users.json")
+    _, roles = _params()
+
+    def read(limit: int, position: dict[str, Any] | None) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        after = None if position is None else str(position.get("id"))
+        return [(user.to_api(), {"id": user.id}) for user in service.list_users(deps, roles, limit, after).users]
+
+    return lister(_http, "users", "/api/v2/users.json").from_source(read)
 
 
 @users.route("/api/v2/users/{user_id}", methods=["GET", "POST", "PUT", "DELETE"])
@@ -64,7 +68,7 @@ def item(user_id: str) -> Any:
     if name == "search" and method == "GET":
         params, _ = _params()
         found = service.search(deps, params.get("query") or params.get("email") or "")
-        return listing("users", [user.to_api() for user in found])
+        return _http.listing("users", [user.to_api() for user in found])
     number = path_id(user_id, "user")
     if method == "PUT":
         return {"user": service.update_user(deps, number, _http.json(), caller).to_api()}
@@ -83,7 +87,7 @@ def tokens() -> Any:
     if _http.request().method == "POST":
         token, secret = service.create_api_token(deps, _http.json(), caller)
         return Response(body={"api_token": token.to_api(secret)}, status_code=201)
-    return listing("api_tokens", [token.to_api() for token in service.api_tokens(deps, caller)])
+    return _http.listing("api_tokens", [token.to_api() for token in service.api_tokens(deps, caller)])
 
 
 @users.route("/api/v2/api_tokens/{token_id}", methods=["GET", "DELETE"])
@@ -110,7 +114,7 @@ def user_identities(user_id: str) -> Any:
     if _http.request().method == "POST":
         added = service.add_identity(deps, number, _http.json(), caller)
         return Response(body={"identity": added.to_api(number)}, status_code=201)
-    return listing("identities", [i.to_api(number) for i in service.identities(deps, number)])
+    return _http.listing("identities", [i.to_api(number) for i in service.identities(deps, number)])
 
 
 @users.route("/api/v2/users/{user_id}/identities/{identity_id}", methods=["GET", "DELETE"])

@@ -10,7 +10,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from helpdesk.api.errors import mapped
-from helpdesk.api.requests import RequestContext, listing, path_id
+from helpdesk.api.requests import RequestContext, path_id
 
 workspace = Blueprint(__name__)
 
@@ -32,7 +32,7 @@ def groups() -> Any:
     if _request().method == "POST":
         created = api_groups.create_group(_deps(), _json(), caller)
         return Response(body={"group": created.to_api()}, status_code=201)
-    return listing("groups", [g.to_api() for g in _deps().groups.groups()])
+    return _http.listing("groups", [g.to_api() for g in _deps().groups.groups()])
 
 
 @workspace.route("/api/v2/groups/{group_id}", methods=["GET", "PUT", "DELETE"])
@@ -57,7 +57,7 @@ def group_memberships_of(group_id: str) -> Any:
     _caller()
     number = path_id(group_id, "group")
     _deps().groups.get(number)
-    return listing("group_memberships", [m.to_api() for m in _deps().groups.memberships(group_id=number)])
+    return _http.listing("group_memberships", [m.to_api() for m in _deps().groups.memberships(group_id=number)])
 
 
 @workspace.route("/api/v2/group_memberships.json", methods=["GET", "POST"])
@@ -70,7 +70,7 @@ def group_memberships() -> Any:
     if _request().method == "POST":
         created = api_groups.create_membership(_deps(), _json(), caller)
         return Response(body={"group_membership": created.to_api()}, status_code=201)
-    return listing("group_memberships", [m.to_api() for m in _deps().groups.memberships()])
+    return _http.listing("group_memberships", [m.to_api() for m in _deps().groups.memberships()])
 
 
 @workspace.route("/api/v2/group_memberships/{membership_id}", methods=["GET", "PUT", "DELETE"])
@@ -101,7 +101,7 @@ def macros() -> Any:
     params: dict[str, str] = dict(_request().query_params or {})
     active = params.get("active")
     wanted = None if active is None else active.lower() == "true"
-    return listing("macros", [m.to_api() for m in api_macros.visible_macros(_deps(), caller, active=wanted)])
+    return _http.listing("macros", [m.to_api() for m in api_macros.visible_macros(_deps(), caller, active=wanted)])
 
 
 @workspace.route("/api/v2/macros/{macro_id}", methods=["GET", "PUT", "DELETE"])
@@ -113,7 +113,7 @@ def macro(macro_id: str) -> Any:
     method = _request().method
     if method == "GET" and macro_id in ("active", "active.json"):  # Zendesk's GET /api/v2/macros/active
         found = api_macros.visible_macros(_deps(), caller, active=True)
-        return listing("macros", [m.to_api() for m in found])
+        return _http.listing("macros", [m.to_api() for m in found])
     number = path_id(macro_id, "macro")
     if method == "PUT":
         return {"macro": api_macros.update_macro(_deps(), number, _json(), caller).to_api()}

@@ -36,6 +36,7 @@ from helpdesk.domain.clock import parse_iso
 from helpdesk.domain.errors import InvalidRule
 from helpdesk.domain.inputs import whole_number
 from helpdesk.domain.rule_actions import apply_action, validate_actions
+from helpdesk.domain.rule_body import with_conditions
 from helpdesk.domain.rule_context import UpdateContext
 from helpdesk.domain.rule_values import STATUS_RANK, rule_header
 
@@ -180,6 +181,7 @@ class Automation:
             raise InvalidRule("an automation is an object")
         if isinstance(data.get("automation"), Mapping):
             data = data["automation"]
+        data = with_conditions(data)
         header = rule_header(data)
         conditions = validate_conditions(data.get("conditions", {}))
         actions = validate_actions(data.get("actions"), allow_closed=True)

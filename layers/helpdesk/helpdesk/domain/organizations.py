@@ -43,9 +43,12 @@ class Organization:
         return cls.from_api(doc, id=int(doc["id"]))
 
     def to_api(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "domain_names": list(self.domain_names),
-                "group_id": self.group_id, "organization_fields": dict(self.organization_fields),
-                "details": self.details}
+        return {"id": self.id, "url": f"/api/v2/organizations/{self.id}.json", "name": self.name,
+                "domain_names": list(self.domain_names), "group_id": self.group_id,
+                "organization_fields": dict(self.organization_fields), "details": self.details,
+                # Zendesk's other keys, at its defaults: the product keeps no times, tags or notes on organizations
+                "created_at": None, "updated_at": None, "tags": [], "external_id": None, "notes": "",
+                "shared_tickets": False, "shared_comments": False}
 
     def view(self) -> dict[str, Any]:
         """What rules see as the requester's organization."""

@@ -238,7 +238,23 @@ def _validated(name: str, value: Any) -> Any:
         return None if value in (None, "") else field_id(name, value)
     if name == "subject":
         return str(value or "")
+    if name == "external_id":
+        return _external_id(value)
     return value
+
+
+MAX_EXTERNAL_ID_BYTES = 1024  # tickets are found by it through an index, whose keys DynamoDB caps at 2048 bytes
+
+
+def _external_id(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise InvalidInput(f"external_id must be a text, not {type(value).__name__}")
+    text = str(value)
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_EXTERNAL_ID_BYTES:
+        raise InvalidInput(f"external_id must be at most {MAX_EXTERNAL_ID_BYTES} bytes")
+    return text
 
 
 def _edited_tags(tags: list[str], edits: Mapping[str, Any]) -> list[str]:

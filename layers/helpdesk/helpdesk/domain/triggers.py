@@ -25,6 +25,7 @@ from helpdesk.domain.rule_actions import (
     placeholder_context,
     validate_actions,
 )
+from helpdesk.domain.rule_body import with_conditions
 from helpdesk.domain.rule_context import UpdateContext
 from helpdesk.domain.rule_values import rule_header
 
@@ -54,6 +55,7 @@ class Trigger:
             raise InvalidRule("a trigger is an object")
         if isinstance(data.get("trigger"), Mapping):
             data = data["trigger"]
+        data = with_conditions(data)
         header = rule_header(data)
         conditions = validate_conditions(data.get("conditions", {}))
         if not conditions["all"] and not conditions["any"]:

@@ -57,7 +57,20 @@ class User:
                 "email": self.email or None, "phone": phone,
                 "role": self.role.replace("-", "_"), "locale": self.locale, "user_fields": dict(self.user_fields),
                 "organization_id": self.organization_id, "active": self.active, "created_at": self.created_at,
-                "updated_at": self.updated_at}
+                "updated_at": self.updated_at, **self._zendesk_keys()}
+
+    def _zendesk_keys(self) -> dict[str, Any]:
+        """Zendesk's other user keys: from what the product keeps (verified: an address or identity confirmed;
+        restricted and moderator by role), the rest at Zendesk's defaults for what it does not keep."""
+        verified = bool(self.email) or any(i.verified for i in self.identities)
+        agent = self.role in ("agent", "admin")
+        return {"time_zone": "UTC", "iana_time_zone": "Etc/UTC", "tags": [], "notes": "", "details": "",
+                "external_id": None, "suspended": False, "verified": verified, "last_login_at": None,
+                "alias": "", "chat_only": False, "custom_role_id": None, "locale_id": 1, "moderator": agent,
+                "only_private_comments": False, "photo": None, "restricted_agent": not agent, "shared": False,
+                "shared_agent": False, "signature": None, "ticket_restriction": None if agent else "requested",
+                "two_factor_auth_enabled": False, "default_group_id": None, "report_csv": self.role == "admin",
+                "shared_phone_number": None}
 
     def all_identities(self) -> tuple[UserIdentity, ...]:
         """The primary address (identity number 0) and the other identities, as the identities API lists them."""

@@ -19,7 +19,9 @@ import yaml
 LOCAL_CODE_BUCKET = "local-code"
 # Parameters the local stack (and the pipeline tests) set differently from a deployment: webhook backends run
 # on 127.0.0.1 beside the stack, so loopback targets are allowed there.
-LOCAL_PARAMETERS: dict[str, str] = {"WebhookPrivateTargets": "allow"}
+# the local stack and the tests run without the API's rate limit (benchmarks and load tests send more than a
+# deployment's default); an admin sets one in /api/v2/account/settings, as the rate limit tests do
+LOCAL_PARAMETERS: dict[str, str] = {"WebhookPrivateTargets": "allow", "ApiRateLimitPerMinute": "0"}
 DEFAULT_REGION = "us-east-1"
 
 _SHORT_TAGS = (

@@ -22,6 +22,7 @@ from helpdesk.domain.tickets import (
     Comment,
     NewComment,
     Ticket,
+    Update,
     change_ticket,
     field_id,
     open_ticket,
@@ -51,14 +52,45 @@ def ticket_to_api(ticket: Ticket) -> dict[str, Any]:
         "sla": {m: {"due_at": iso(t.due_at), "breached_at": iso(t.breached_at),
                     "fulfilled_at": iso(t.fulfilled_at)} for m, t in ticket.sla_targets.items()},
         "created_at": iso(ticket.created_at), "updated_at": iso(ticket.updated_at),
+        **_zendesk_ticket_keys(ticket),
     }
 
 
-def comment_to_api(comment: Comment) -> dict[str, Any]:
+def _zendesk_ticket_keys(ticket: Ticket) -> dict[str, Any]:
+    """Zendesk's other ticket keys, from what the product keeps where it keeps it (the custom fields, whether a
+    messaging ticket can answer in its channel), at Zendesk's defaults for what it does not (forms, problems)."""
+    from helpdesk.bootstrap import container
+
+    base = (container().settings.public_api_url or "").rstrip("/")
+    return {
+        "url": f"{base}/api/v2/tickets/{ticket.id}.json", "due_at": None, "problem_id": None,
+        "has_incidents": False, "followup_ids": [], "fields": [{"id": k, "value": v}
+                                                              for k, v in ticket.custom_fields.items()],
+        "ticket_form_id": None, "allow_channelback": ticket.conversation is not None,
+        "from_messaging_channel": ticket.conversation is not None, "allow_attachments": True,
+        "forum_topic_id": None, "sharing_agreement_ids": [], "custom_status_id": None,
+        "encoded_id": f"{ticket.id}", "generated_timestamp": int(ticket.updated_at.timestamp()),
+    }
+
+
+def answer(ticket: Ticket, update: Update | None, base: str = "") -> dict[str, Any]:
+    """Zendesk's answer to a create or an update: the ticket and the audit the write made."""
+    body: dict[str, Any] = {"ticket": ticket_to_api(ticket)}
+    if update is not None:
+        comments = {update.comment.id: update.comment} if update.comment is not None else {}
+        body["audit"] = audit_to_api(update.audit, comments, base)
+    return body
+
+
+def comment_to_api(comment: Comment, base: str = "") -> dict[str, Any]:
+    from helpdesk.services.attachments import attachment_to_api
+
+    attachments = [attachment_to_api(base, comment.ticket_id, comment.id, position, doc)
+                   for position, doc in enumerate(comment.attachments, start=1)]
     return {
         "id": comment.id, "type": "Comment", "author_id": comment.author_id, "body": comment.body,
         "html_body": comment.html_body, "plain_body": comment.full_body or comment.body,
-        "public": comment.public, "via": {"channel": comment.via}, "attachments": list(comment.attachments),
+        "public": comment.public, "via": {"channel": comment.via}, "attachments": attachments,
         "metadata": {"message_id": comment.message_id, "delivery": comment.delivery},
         "created_at": iso(comment.created_at),
     }
@@ -67,7 +99,7 @@ def comment_to_api(comment: Comment) -> dict[str, Any]:
 SYSTEM_AUTHOR = -1  # Zendesk's author_id for changes made by triggers, automations and the system
 
 
-def audit_to_api(audit: Audit, comments: Mapping[int, Comment]) -> dict[str, Any]:
+def audit_to_api(audit: Audit, comments: Mapping[int, Comment], base: str = "") -> dict[str, Any]:
     """Zendesk's audit object: who (``author_id``, -1 for rules and the system), through which channel (``via``),
     and its events: ``Create`` / ``Change`` with ``field_name``, ``value``, ``previous_value``, and ``Comment``
     with the comment itself."""
@@ -75,7 +107,7 @@ def audit_to_api(audit: Audit, comments: Mapping[int, Comment]) -> dict[str, Any
     for index, event in enumerate(audit.events, start=1):
         comment = comments.get(int(event["comment_id"])) if event.get("type") == "Comment" else None
         if comment is not None:
-            events.append({**comment_to_api(comment), "audit_id": audit.id})
+            events.append({**comment_to_api(comment, base), "audit_id": audit.id})
         else:
             events.append({"id": audit.id * 1000 + index, **event})
     return {
@@ -89,7 +121,21 @@ def audit_to_api(audit: Audit, comments: Mapping[int, Comment]) -> dict[str, Any
 def ticket_audits(deps: Container, ticket_id: int) -> list[dict[str, Any]]:
     deps.tickets.get(ticket_id)  # 404 for a ticket that does not exist
     comments = {c.id: c for c in deps.tickets.comments(ticket_id)}
-    return [audit_to_api(audit, comments) for audit in deps.tickets.audits(ticket_id)]
+    base = _public_base(deps)
+    return [audit_to_api(audit, comments, base) for audit in deps.tickets.audits(ticket_id)]
+
+
+def ticket_comments(deps: Container, ticket_id: int) -> list[dict[str, Any]]:
+    """A ticket's comments in Zendesk's shape, each with the ``audit_id`` of the audit that added it."""
+    deps.tickets.get(ticket_id)  # 404 for a ticket that does not exist
+    audit_of = {int(event["comment_id"]): audit.id for audit in deps.tickets.audits(ticket_id)
+                for event in audit.events if event.get("type") == "Comment" and event.get("comment_id") is not None}
+    base = _public_base(deps)
+    return [{**comment_to_api(c, base), "audit_id": audit_of.get(c.id)} for c in deps.tickets.comments(ticket_id)]
+
+
+def _public_base(deps: Container) -> str:
+    return (deps.settings.public_api_url or "").rstrip("/")
 
 
 def _actor(user: User) -> Actor:
@@ -171,6 +217,11 @@ def _check_assignee(deps: Container, data: Mapping[str, Any]) -> None:
 
 
 def create_ticket(deps: Container, payload: Mapping[str, Any], caller: User) -> Ticket:
+    return create_ticket_audited(deps, payload, caller).ticket
+
+
+def create_ticket_audited(deps: Container, payload: Mapping[str, Any], caller: User) -> Update:
+    """Create a ticket; the Update holds the ticket and the audit Zendesk answers with."""
     data = _body(payload, "ticket")
     comment = _new_comment(data.get("comment") or data.get("description"), caller, deps=deps)
     if comment is None:
@@ -187,13 +238,20 @@ def create_ticket(deps: Container, payload: Mapping[str, Any], caller: User) -> 
                          requester_id=requester.id, actor=_actor(caller), via="api", now=deps.clock.now(),
                          fields=_fields(data))
     commit(deps, update)
-    return update.ticket
+    return update
 
 
 def update_ticket(deps: Container, ticket_id: int, payload: Mapping[str, Any], caller: User) -> Ticket:
     """Applied to the ticket as last saved, again after a reload when another writer saved it in between (so
     ``additional_tags`` / ``remove_tags`` never lose a concurrent writer's tags); a safe update (``safe_update``
     with ``updated_stamp``) is refused with 409 instead, never re-applied."""
+    return update_ticket_audited(deps, ticket_id, payload, caller)[0]
+
+
+def update_ticket_audited(deps: Container, ticket_id: int, payload: Mapping[str, Any],
+                          caller: User) -> tuple[Ticket, Update | None]:
+    """update_ticket, with the Update it saved (None when the update changed nothing, such as tags already
+    there)."""
     data = _body(payload, "ticket")
     stamp = requested_stamp(data)
     _check_assignee(deps, data)
@@ -201,21 +259,21 @@ def update_ticket(deps: Container, ticket_id: int, payload: Mapping[str, Any], c
     fields = {k: v for k, v in data.items() if k in EDITABLE_FIELDS or k in TAG_EDITS}
     sla_rules = read_sla_rules(deps)
 
-    def attempt() -> Ticket:
+    def attempt() -> tuple[Ticket, Update | None]:
         ticket = deps.tickets.get(ticket_id)
         check_stamp(ticket, stamp)
         try:
             update = change_ticket(ticket, actor=_actor(caller), via="api", now=deps.clock.now(), fields=fields,
                                    comment=comment)
         except TagsUnchanged:
-            return ticket
+            return ticket, None
         try:
             commit(deps, update, sla_rules=sla_rules)
         except VersionConflict as exc:
             if stamp is not None:
                 raise UpdateConflict(SAFE_UPDATE_CONFLICT) from exc
             raise
-        return update.ticket
+        return update.ticket, update
 
     return with_retries(attempt)
 

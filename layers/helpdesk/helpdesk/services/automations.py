@@ -30,6 +30,7 @@ from helpdesk.domain.clock import iso, to_epoch
 from helpdesk.domain.errors import InvalidInput, TicketNotFound
 from helpdesk.domain.events import DomainEvent, ticket_event
 from helpdesk.domain.rule_actions import apply_action, mentions_rating, notifications, placeholder_context, to_chat
+from helpdesk.domain.rule_body import with_conditions
 from helpdesk.domain.rule_context import UpdateContext
 from helpdesk.domain.tickets import EDITABLE_FIELDS, RULE, SYSTEM, Ticket, change_ticket
 from helpdesk.ports import AlreadyApplied, RuleStore, TicketsByStatus
@@ -69,7 +70,7 @@ def list_automations(deps: Container) -> list[Automation]:
     return _store(deps).all()
 
 
-CRUD: RuleCrud[Automation] = RuleCrud("automation", _store, Automation.from_api)
+CRUD: RuleCrud[Automation] = RuleCrud("automation", _store, Automation.from_api, read_body=with_conditions)
 create_automation, update_automation, delete_automation = CRUD.create, CRUD.update, CRUD.delete
 
 

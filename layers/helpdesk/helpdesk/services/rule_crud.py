@@ -33,6 +33,7 @@ class RuleCrud(Generic[R]):
     store: Callable[[Container], RuleStore[R]]
     build: Callable[..., R]  # Cls.from_api(data, id=..., now_iso=...)
     positioned: bool = True  # give a new rule the next position when the body has none
+    read_body: Callable[[Mapping[str, Any]], dict[str, Any]] = dict  # the body as the rule's from_api reads it
 
     def _inner(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         inner = payload.get(self.kind)
@@ -50,7 +51,7 @@ class RuleCrud(Generic[R]):
     def update(self, deps: Container, rule_id: int, payload: Mapping[str, Any], caller: User) -> R:
         require_admin(caller)
         current = self.store(deps).get(rule_id)
-        merged = {**current.to_api(), **self._inner(payload), "created_at": current.created_at}
+        merged = {**current.to_api(), **self.read_body(self._inner(payload)), "created_at": current.created_at}
         rule = self.build(merged, id=rule_id, now_iso=iso(deps.clock.now()) or "")
         self.store(deps).put(rule)
         return rule

@@ -11,6 +11,7 @@ from helpdesk.domain import rule_definitions
 from helpdesk.domain.clock import iso
 from helpdesk.domain.errors import InvalidInput, InvalidRule, NotFound
 from helpdesk.domain.inputs import ascii_digits
+from helpdesk.domain.rule_body import with_conditions
 from helpdesk.domain.triggers import Trigger
 from helpdesk.domain.users import User
 from helpdesk.ports import TriggerStore, WebhookRepository
@@ -41,6 +42,7 @@ def update_trigger(deps: Container, raw_id: str, payload: Mapping[str, Any], cal
     data = payload.get("trigger")
     if not isinstance(data, Mapping):
         raise InvalidInput('the body must be {"trigger": {...}}')
+    data = with_conditions(data)
     merged = {**existing.to_api(), **data}
     if "conditions" in data and "actions" not in data:
         merged["actions"] = []

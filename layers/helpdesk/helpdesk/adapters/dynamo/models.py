@@ -17,6 +17,7 @@ from pynamodb.models import Model
 SLA_BUCKET = "due"
 SURVEY_BUCKET = "due"
 LIST_BUCKET = "all"
+DELETED_BUCKET = "deleted"  # a soft-deleted ticket's list_bucket (and status): out of every listing and sweep
 
 
 class SlaDueIndex(GlobalSecondaryIndex["TicketModel"]):
@@ -57,6 +58,39 @@ class ByAssigneeIndex(GlobalSecondaryIndex["TicketModel"]):
     status = UnicodeAttribute(range_key=True)
 
 
+class ByRequesterIndex(GlobalSecondaryIndex["TicketModel"]):
+    """A requester's tickets, most recently updated first (/api/v2/users/{id}/tickets/requested)."""
+
+    class Meta:
+        index_name = "by_requester"
+        projection = KeysOnlyProjection()
+
+    requester_key = UnicodeAttribute(hash_key=True)
+    updated_at = NumberAttribute(range_key=True)
+
+
+class ByOrganizationIndex(GlobalSecondaryIndex["TicketModel"]):
+    """An organization's tickets, most recently updated first (sparse: tickets with an organization only)."""
+
+    class Meta:
+        index_name = "by_organization"
+        projection = KeysOnlyProjection()
+
+    organization_key = UnicodeAttribute(hash_key=True)
+    updated_at = NumberAttribute(range_key=True)
+
+
+class ByExternalIdIndex(GlobalSecondaryIndex["TicketModel"]):
+    """Tickets by their external_id (Zendesk's ticket list filter; sparse: tickets that have one)."""
+
+    class Meta:
+        index_name = "by_external_id"
+        projection = KeysOnlyProjection()
+
+    external_key = UnicodeAttribute(hash_key=True)
+    updated_at = NumberAttribute(range_key=True)
+
+
 class ByStatusIndex(GlobalSecondaryIndex["TicketModel"]):
     """Tickets by status, oldest status change first: what automations read (``hours since <status>``)."""
 
@@ -82,6 +116,11 @@ class TicketModel(Model):
     survey_due_at = NumberAttribute(null=True)
     status_updated_at = NumberAttribute(null=True)
     assignee_key = UnicodeAttribute(null=True)
+    requester_key = UnicodeAttribute(null=True)
+    organization_key = UnicodeAttribute(null=True)
+    external_key = UnicodeAttribute(null=True)
+    deleted_at = NumberAttribute(null=True)  # soft deletion (helpdesk.adapters.dynamo.deleted_tickets)
+    deleted_by = NumberAttribute(null=True)
     parked = UnicodeSetAttribute(null=True)  # sweeps this ticket kept failing in, until it is next saved
     doc: JSONAttribute = JSONAttribute()
     version = VersionAttribute()
@@ -91,6 +130,9 @@ class TicketModel(Model):
     by_updated = ByUpdatedIndex()
     by_status = ByStatusIndex()
     by_assignee = ByAssigneeIndex()
+    by_requester = ByRequesterIndex()
+    by_organization = ByOrganizationIndex()
+    by_external_id = ByExternalIdIndex()
 
 
 class ActivityModel(Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, replace
 from datetime import datetime
@@ -27,6 +28,7 @@ from helpdesk.adapters.dynamo.mapping import (
     ticket_to_doc,
 )
 from helpdesk.adapters.dynamo.models import (
+    DELETED_BUCKET,
     LIST_BUCKET,
     SLA_BUCKET,
     SURVEY_BUCKET,
@@ -39,12 +41,19 @@ from helpdesk.domain import sla
 from helpdesk.domain.addresses import RecipientAddress
 from helpdesk.domain.bodies import EVENT_BUDGET, ITEM_BUDGET
 from helpdesk.domain.clock import to_epoch
-from helpdesk.domain.errors import EmailTaken, IdentityTaken, InvalidInput, TicketNotFound, UserNotFound
+from helpdesk.domain.errors import (
+    CommentNotFound,
+    EmailTaken,
+    IdentityTaken,
+    InvalidInput,
+    TicketNotFound,
+    UserNotFound,
+)
 from helpdesk.domain.events import DomainEvent
 from helpdesk.domain.identities import UserIdentity, pointer_key
 from helpdesk.domain.inputs import ascii_digits
 from helpdesk.domain.sla import SlaPolicy
-from helpdesk.domain.tickets import Audit, Comment, Ticket
+from helpdesk.domain.tickets import MAX_EXTERNAL_ID_BYTES, Audit, Comment, Ticket
 from helpdesk.domain.triggers import Trigger
 from helpdesk.domain.users import User, display_name
 from helpdesk.ports import (
@@ -60,6 +69,8 @@ from helpdesk.ports import (
 )
 
 OPERATION_TTL_SECONDS = 14 * 24 * 3600
+COUNT_SECONDS = 300.0
+_COUNTS: dict[str, tuple[float, int]] = {}  # table name: (when read, DynamoDB's item count)
 MAX_KEY_BYTES = 2048  # DynamoDB's limit on a partition key value
 
 
@@ -81,6 +92,11 @@ def _ticket_item(ticket: Ticket, texts: TextStore) -> TicketModel:
         item.sla_bucket, item.sla_due_at = SLA_BUCKET, to_epoch(due)
     if ticket.assignee_id is not None:
         item.assignee_key = str(ticket.assignee_id)
+    item.requester_key = str(ticket.requester_id)
+    if ticket.organization_id is not None:
+        item.organization_key = str(ticket.organization_id)
+    if isinstance(ticket.external_id, str) and 0 < len(ticket.external_id.encode()) <= MAX_EXTERNAL_ID_BYTES:
+        item.external_key = ticket.external_id  # (one stored before external_id was checked stays unindexed)
     survey_due = ticket.satisfaction.survey_due_at
     if survey_due is not None and ticket.satisfaction.score == "unoffered":
         item.survey_bucket, item.survey_due_at = SURVEY_BUCKET, to_epoch(survey_due)
@@ -109,6 +125,8 @@ class DynamoTicketRepository(TicketRepository):
             item = TicketModel.get(ticket_id, consistent_read=True)
         except DoesNotExist as exc:
             raise TicketNotFound(f"ticket {ticket_id} does not exist") from exc
+        if item.list_bucket == DELETED_BUCKET:
+            raise TicketNotFound(f"ticket {ticket_id} was deleted (it is listed at /api/v2/deleted_tickets)")
         return ticket_from_doc(self._texts.expand(item.doc), item.version)
 
     def save(
@@ -183,6 +201,13 @@ class DynamoTicketRepository(TicketRepository):
         return [with_attachment_states(_with_delivery(comment_from_doc(self._texts.expand(item.doc)), item), item)
                 for item in ActivityModel.query(ticket_id, keys)]
 
+    def comment(self, ticket_id: int, comment_id: int) -> Comment:
+        try:
+            item = ActivityModel.get(ticket_id, f"c#{comment_id:08d}", consistent_read=True)
+        except DoesNotExist as exc:
+            raise CommentNotFound(f"comment {comment_id} of ticket {ticket_id} does not exist") from exc
+        return with_attachment_states(_with_delivery(comment_from_doc(self._texts.expand(item.doc)), item), item)
+
     def audits(self, ticket_id: int) -> list[Audit]:
         return [audit_from_doc(self._texts.expand(item.doc)) for item in
                 ActivityModel.query(ticket_id, ActivityModel.sk.startswith("a#"))]
@@ -237,6 +262,28 @@ class DynamoTicketRepository(TicketRepository):
         tickets = [ticket_from_doc(self._texts.expand(item.doc), item.version) for item in result]
         last = result.last_evaluated_key
         return Page(tickets, json.dumps(last) if last else None)
+
+    def list_updated(self, limit: int, after: tuple[int, int] | None) -> list[tuple[Ticket, tuple[int, int]]]:
+        """Tickets most recently updated first, continuing after (updated_at epoch, id); each with that pair, so
+        the caller can continue after any ticket it was given (one query of the by_updated index)."""
+        start = ({"list_bucket": {"S": LIST_BUCKET}, "updated_at": {"N": str(after[0])}, "id": {"N": str(after[1])}}
+                 if after is not None else None)
+        result = TicketModel.by_updated.query(LIST_BUCKET, scan_index_forward=False, limit=limit,
+                                              last_evaluated_key=start)
+        return [(ticket_from_doc(self._texts.expand(item.doc), item.version), (int(item.updated_at), int(item.id)))
+                for item in result]
+
+    def stored_count(self) -> int:
+        """The tickets stored, as DynamoDB last counted them (refreshed about every six hours; no read of items).
+        DescribeTable is a control-plane call with a low request rate, so a process asks at most every
+        COUNT_SECONDS."""
+        table = str(TicketModel.Meta.table_name)
+        now = time.monotonic()
+        known = _COUNTS.get(table)
+        if known is None or now - known[0] > COUNT_SECONDS:
+            known = (now, int(TicketModel.describe_table().get("ItemCount", 0)))
+            _COUNTS[table] = known
+        return known[1]
 
     def due_for_sla(self, now: datetime, limit: int) -> list[int]:
         return [int(item.id) for item in TicketModel.sla_due.query(
