@@ -66,7 +66,8 @@ def test_the_listing_pages_by_cursor_and_by_offset(pipeline: Pipeline) -> None:
     for index in range(5):
         numbers.append(_ticket(p, f"Ticket {index}"))
         _wait(p, minutes=1)
-    seen, path = [], "/api/v2/ticket_metrics.json?page%5Bsize%5D=2"
+    seen: list[int] = []
+    path: str | None = "/api/v2/ticket_metrics.json?page%5Bsize%5D=2"
     while path:
         page = p.json("GET", path)
         seen += [m["ticket_id"] for m in page["ticket_metrics"]]
