@@ -120,7 +120,11 @@ def commit(
     as a message from outside the help desk).
     """
     rules = sla_rules or read_sla_rules(deps)
-    sla.apply_sla(update.ticket, rules.policies, deps.clock.now(), rules.schedules)
+    from helpdesk.services.sla.people import sla_people
+
+    people = sla_people(deps, update.ticket, rules.policies)
+    sla.apply_sla(update.ticket, rules.policies, deps.clock.now(), rules.schedules,
+                  requester=people.requester, organization=people.organization)
     events = [*events_for_update(update, reply_to_requester=announce_reply), *extra_events]
     saved = True
     try:
