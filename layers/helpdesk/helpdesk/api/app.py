@@ -19,6 +19,7 @@ from helpdesk.api.rule_insights import insights
 from helpdesk.api.rule_sets import rule_sets
 from helpdesk.api.rules import rules
 from helpdesk.api.schedules import schedules
+from helpdesk.api.sla import sla_api
 from helpdesk.api.survey_page import rated_page, rating_form, survey_page
 from helpdesk.api.users import users
 from helpdesk.api.web_widget import widget
@@ -35,6 +36,7 @@ app.register_blueprint(workspace)
 app.register_blueprint(automations)
 app.register_blueprint(rule_sets)
 app.register_blueprint(schedules)
+app.register_blueprint(sla_api)
 app.register_blueprint(organizations)
 app.register_blueprint(users)
 app.register_blueprint(widget)
@@ -93,7 +95,11 @@ def ticket(ticket_id: str) -> Any:
     if _request().method == "PUT":
         updated = api_tickets.update_ticket(_deps(), number, _json(), caller)
         return {"ticket": api_tickets.ticket_to_api(updated)}
-    return {"ticket": api_tickets.ticket_to_api(_deps().tickets.get(number))}
+    from helpdesk.services.sla.show import sla_sideloads
+
+    shown = _deps().tickets.get(number)
+    include = dict(_request().query_params or {}).get("include")
+    return {"ticket": {**api_tickets.ticket_to_api(shown), **sla_sideloads(_deps(), shown, include)}}
 
 
 @app.route("/api/v2/tickets/{ticket_id}/audits.json", methods=["GET"])
