@@ -135,6 +135,7 @@ def test_a_policy_filter_on_a_requester_field_applies_that_policy(pipeline: Pipe
     requester = _ticket(pipeline)["requester_id"]
     pipeline.json("PUT", f"/api/v2/users/{requester}.json", {"user": {"user_fields": {"tier": "gold"}}})
     created = parse_iso(_ticket(pipeline)["created_at"])
+    assert created is not None
     pipeline.json("PUT", "/api/v2/tickets/1.json", {"ticket": {"type": "question"}})
     assert parse_iso(_ticket(pipeline)["sla"]["first_reply_time"]["due_at"]) == created + timedelta(minutes=15)
     assert rest["position"] == 2

@@ -14,7 +14,12 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
-SLA_BUCKET = "due"
+SLA_BUCKET = "due"  # the one partition tickets written before sharding still sit in, until they are next saved
+SLA_SHARDS = 16  # the sla_due index's partitions, by ticket id (see the README's partition arithmetic)
+
+
+def sla_shard(ticket_id: int) -> str:
+    return f"{SLA_BUCKET}#{ticket_id % SLA_SHARDS}"
 SURVEY_BUCKET = "due"
 LIST_BUCKET = "all"
 

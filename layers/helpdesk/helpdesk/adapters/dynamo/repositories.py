@@ -29,11 +29,13 @@ from helpdesk.adapters.dynamo.mapping import (
 from helpdesk.adapters.dynamo.models import (
     LIST_BUCKET,
     SLA_BUCKET,
+    SLA_SHARDS,
     SURVEY_BUCKET,
     ActivityModel,
     DirectoryModel,
     RuleModel,
     TicketModel,
+    sla_shard,
 )
 from helpdesk.domain import sla
 from helpdesk.domain.addresses import RecipientAddress
@@ -78,7 +80,7 @@ def _ticket_item(ticket: Ticket, texts: TextStore) -> TicketModel:
         item.version = ticket.version
     due = sla.next_due(ticket)
     if due is not None:
-        item.sla_bucket, item.sla_due_at = SLA_BUCKET, to_epoch(due)
+        item.sla_bucket, item.sla_due_at = sla_shard(ticket.id), to_epoch(due)
     if ticket.assignee_id is not None:
         item.assignee_key = str(ticket.assignee_id)
     survey_due = ticket.satisfaction.survey_due_at
@@ -239,8 +241,14 @@ class DynamoTicketRepository(TicketRepository):
         return Page(tickets, json.dumps(last) if last else None)
 
     def due_for_sla(self, now: datetime, limit: int) -> list[int]:
-        return [int(item.id) for item in TicketModel.sla_due.query(
-            SLA_BUCKET, TicketModel.sla_due_at <= to_epoch(now), limit=limit)]
+        """The tickets due by ``now``, earliest first: one query per shard of the sla_due index (and the
+        unsharded partition older items sit in), each reading only what is due, keys only."""
+        found: list[tuple[float, int]] = []
+        for bucket in [SLA_BUCKET, *(f"{SLA_BUCKET}#{n}" for n in range(SLA_SHARDS))]:
+            found += [(float(item.sla_due_at or 0), int(item.id)) for item in TicketModel.sla_due.query(
+                bucket, TicketModel.sla_due_at <= to_epoch(now), limit=limit,
+                attributes_to_get=["id", "sla_due_at"])]
+        return [ticket_id for _, ticket_id in sorted(found)[:limit]]
 
     def due_for_survey(self, now: datetime, limit: int) -> list[int]:
         return [int(item.id) for item in TicketModel.survey_due.query(
