@@ -157,3 +157,45 @@ def test_reorder_and_definitions(pipeline: Pipeline) -> None:
     subjects = {d["subject"] for d in found["all"]}
     assert {"priority", "type", "group_id", "organization_id", "requester.custom_fields.<key>"} <= subjects
     assert "update_type" not in subjects and {d["subject"] for d in found["any"]} == subjects
+
+
+def test_metric_events_are_kept_as_they_happen_per_ticket_on_show_and_incrementally(pipeline: Pipeline) -> None:
+    _policy(pipeline, {"priority": "normal", "metric": "first_reply_time", "target": 10},
+            {"priority": "high", "metric": "first_reply_time", "target": 10},
+            {"priority": "normal", "metric": "requester_wait_time", "target": 600},
+            {"priority": "high", "metric": "requester_wait_time", "target": 600})
+    start = int(pipeline.clock.now().timestamp())
+    _start(pipeline, "first_reply_time")
+    pipeline.dispatcher.advance(12)  # first reply time breaches
+    pipeline.json("PUT", "/api/v2/tickets/1.json", {"ticket": {"status": "pending"}})
+    pipeline.dispatcher.advance(5)
+    _agent_reply(pipeline)
+    pipeline.dispatcher.advance(3)  # later sweeps add nothing
+    events = pipeline.json("GET", "/api/v2/tickets/1/metric_events.json")["ticket_metric_events"]
+    seen = [(e["metric"], e["instance_id"], e["type"]) for e in events]
+    assert seen == [
+        ("reply_time", 1, "activate"), ("reply_time", 1, "apply_sla"),
+        ("requester_wait_time", 1, "activate"), ("requester_wait_time", 1, "apply_sla"),
+        ("reply_time", 1, "breach"),
+        ("requester_wait_time", 1, "pause"),
+        ("reply_time", 1, "fulfill"), ("reply_time", 1, "update_status"),
+    ]
+    [breach] = [e for e in events if e["type"] == "breach"]
+    assert breach["deleted"] is False and breach["ticket_id"] == 1
+    [applied] = [e for e in events if e["type"] == "apply_sla" and e["metric"] == "reply_time"]
+    assert applied["sla"]["target"] == 10 and applied["sla"]["policy"]["title"] == "All"
+    [status] = [e for e in events if e["type"] == "update_status"]
+    assert status["status"] == {"calendar": 17, "business": 17}
+    assert len({e["id"] for e in events}) == len(events)
+    shown = _ticket(pipeline, include="metric_events,slas")
+    assert [e["type"] for e in shown["metric_events"]["reply_time"]] == [
+        "activate", "apply_sla", "breach", "fulfill", "update_status"]
+    assert "policy_metrics" in shown["slas"]
+    page = pipeline.json("GET", f"/api/v2/incremental/ticket_metric_events.json?start_time={start}")
+    assert page["ticket_metric_events"] == events and page["count"] == len(events)
+    assert page["end_of_stream"] is True and page["next_page"].endswith(f"start_time={page['end_time']}")
+    later = pipeline.json("GET", f"/api/v2/incremental/ticket_metric_events.json?start_time={start + 14 * 60}")
+    assert [e["type"] for e in later["ticket_metric_events"]] == ["fulfill", "update_status"]
+    for bad in ("", "?start_time=soon", f"?start_time={start + 10**8}"):
+        pipeline.json("GET", f"/api/v2/incremental/ticket_metric_events.json{bad}", expect=400)
+    pipeline.json("GET", "/api/v2/tickets/99/metric_events.json", expect=404)

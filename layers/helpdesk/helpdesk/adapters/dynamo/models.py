@@ -98,6 +98,18 @@ class TicketModel(Model):
     by_assignee = ByAssigneeIndex()
 
 
+class MetricEventsIndex(GlobalSecondaryIndex["ActivityModel"]):
+    """SLA metric events by time (sparse: only ``m#`` items carry ``metric_bucket``, one partition a UTC day):
+    the incremental export reads from its start time on, never the whole table."""
+
+    class Meta:
+        index_name = "metric_events"
+        projection = AllProjection()
+
+    metric_bucket = UnicodeAttribute(hash_key=True)
+    metric_at = NumberAttribute(range_key=True)
+
+
 class ActivityModel(Model):
     """Comments (sk ``c#<seq>``), audits (``a#<seq>``) and message events (``e#<provider id>``: reactions, edits,
     deletions) of a ticket. A comment's delivery lives beside its document: what the send recorded (``delivery``)
@@ -117,6 +129,11 @@ class ActivityModel(Model):
     # messaging media fetched after the comment was written: {position: state}, written at a version of its own
     attachment_states: JSONAttribute = JSONAttribute(null=True)
     attachment_version = NumberAttribute(null=True)
+    # SLA metric events written by one update (sk ``m#<audit seq>``), by time through the metric_events index
+    metric_bucket = UnicodeAttribute(null=True)
+    metric_at = NumberAttribute(null=True)
+
+    metric_events = MetricEventsIndex()
 
 
 class UsersByRoleIndex(GlobalSecondaryIndex["DirectoryModel"]):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -89,6 +89,19 @@ def _ticket_item(ticket: Ticket, texts: TextStore) -> TicketModel:
     return item
 
 
+METRIC_DAYS_PER_PAGE = 31
+
+
+def metric_bucket_of(epoch: int) -> str:
+    return "m#" + datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d")
+
+
+def _metric_item(ticket_id: int, audit: Audit, events: Sequence[Mapping[str, Any]]) -> ActivityModel:
+    at = to_epoch(audit.created_at)
+    return ActivityModel(ticket_id, f"m#{audit.id:08d}", doc={"events": [dict(e) for e in events]},
+                         metric_bucket=metric_bucket_of(at), metric_at=at)
+
+
 def _is_condition_failure(reason: Any) -> bool:
     return reason is not None and getattr(reason, "code", None) == "ConditionalCheckFailed"
 
@@ -117,6 +130,7 @@ class DynamoTicketRepository(TicketRepository):
         self, ticket: Ticket, *, comment: Comment | None = None, audit: Audit | None = None,
         events: Sequence[DomainEvent] = (), idempotency_key: str | None = None,
         message_ids: Sequence[str] = (), created: bool = False, conversation: Conversation | None = None,
+        metric_events: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         item = _ticket_item(ticket, self._texts)
         self._fit_bus(events)
@@ -133,6 +147,8 @@ class DynamoTicketRepository(TicketRepository):
                     tx.save(ActivityModel(ticket.id, f"c#{comment.id:08d}", doc=comment_doc))
                 if audit is not None:
                     tx.save(ActivityModel(ticket.id, f"a#{audit.id:08d}", doc=audit_doc))
+                    if metric_events:
+                        tx.save(_metric_item(ticket.id, audit, metric_events))
                 for message_id in message_ids:
                     if f"msg#{message_id}" != idempotency_key:
                         tx.save(DirectoryModel(f"msg#{message_id}", ticket_id=ticket.id))
@@ -178,6 +194,33 @@ class DynamoTicketRepository(TicketRepository):
             return None
         doc = self._texts.expand(item.doc or {})
         return [DomainEvent.from_json(e) for e in doc.get("events", [])]
+
+    def metric_events(self, ticket_id: int) -> list[dict[str, Any]]:
+        return [dict(e) for item in ActivityModel.query(ticket_id, ActivityModel.sk.startswith("m#"))
+                for e in (item.doc or {}).get("events", [])]
+
+    def metric_events_since(self, start: int, until: int, limit: int) -> tuple[list[dict[str, Any]], int, bool]:
+        """Day partitions from ``start``'s on, at most METRIC_DAYS_PER_PAGE of them per call (a start far in the
+        past costs pages, never one long call); a page ends after the write that reaches ``limit``."""
+        found: list[dict[str, Any]] = []
+        day = start - start % 86400
+        for _ in range(METRIC_DAYS_PER_PAGE):
+            if day > until:
+                return found, until + 1, True
+            query = ActivityModel.metric_events.query(
+                metric_bucket_of(day), ActivityModel.metric_at.between(max(start, day), min(until, day + 86399)))
+            full_at: int | None = None  # a full page still takes the rest of its last second: none is skipped
+            for item in query:
+                at = int(item.metric_at or start)
+                if full_at is not None and at > full_at:
+                    return found, full_at + 1, False
+                found += [dict(e) for e in (item.doc or {}).get("events", [])]
+                if full_at is None and len(found) >= limit:
+                    full_at = at
+            if full_at is not None:
+                return found, full_at + 1, full_at >= until
+            day += 86400
+        return found, day, day > until
 
     def comments(self, ticket_id: int, after: int = 0) -> list[Comment]:
         keys = (ActivityModel.sk.between(f"c#{after + 1:08d}", "c#~") if after > 0

@@ -21,7 +21,7 @@ back-dated. Each change is also returned as a metric event (Zendesk's ticket met
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -223,6 +223,9 @@ def _fulfil(target: SlaTarget, stop: datetime, schedule: Schedule | None, now: d
     target.fulfilled_at = stop
     target.due_at = None
     log.add(target, "fulfill", stop)
+    calendar = measured_seconds(replace(target, business_hours=False), None, stop)
+    business = measured_seconds(replace(target, business_hours=True), schedule, stop) if schedule else calendar
+    log.add(target, "update_status", stop, status={"calendar": round(calendar / 60), "business": round(business / 60)})
 
 
 def next_due(ticket: Ticket) -> datetime | None:

@@ -1,4 +1,5 @@
-"""What ``GET /api/v2/tickets/{id}.json?include=...`` adds for SLA: ``slas`` (Zendesk's ``policy_metrics``)."""
+"""What ``GET /api/v2/tickets/{id}.json?include=...`` adds for SLA: ``slas`` (Zendesk's ``policy_metrics``) and
+``metric_events`` (the ticket's metric events by metric); the metric event lists, per ticket and incremental."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ from typing import Any
 
 from helpdesk.bootstrap import Container
 from helpdesk.domain import sla
+from helpdesk.domain.clock import to_epoch
+from helpdesk.domain.errors import InvalidInput
+from helpdesk.domain.sla.events import by_metric
 from helpdesk.domain.tickets import Ticket
 
 
@@ -19,4 +23,28 @@ def sla_sideloads(deps: Container, ticket: Ticket, include: str | None) -> dict[
     extra: dict[str, Any] = {}
     if "slas" in wanted:
         extra["slas"] = sla.policy_metrics(ticket, deps.clock.now())
+    if "metric_events" in wanted:
+        extra["metric_events"] = by_metric(deps.tickets.metric_events(ticket.id))
     return extra
+
+
+def ticket_metric_events(deps: Container, ticket_id: int) -> list[dict[str, Any]]:
+    deps.tickets.get(ticket_id)  # 404 for a ticket that does not exist
+    return deps.tickets.metric_events(ticket_id)
+
+
+INCREMENTAL_LIMIT = 1000
+
+
+def incremental_metric_events(deps: Container, start_time: Any, base_url: str) -> dict[str, Any]:
+    """Zendesk's time-based incremental export of ticket metric events: from ``start_time`` (epoch seconds) on,
+    up to about 1,000 a page, with ``end_time``, ``next_page``, ``count`` and ``end_of_stream``."""
+    now = to_epoch(deps.clock.now())
+    if start_time is None or not str(start_time).isdigit():
+        raise InvalidInput("start_time is required: a Unix epoch time in seconds")
+    start = int(str(start_time))
+    if start > now:
+        raise InvalidInput("start_time is in the future")
+    events, end_time, ended = deps.tickets.metric_events_since(start, now, INCREMENTAL_LIMIT)
+    return {"ticket_metric_events": events, "count": len(events), "end_time": end_time,
+            "next_page": f"{base_url}?start_time={end_time}", "end_of_stream": ended}

@@ -15,7 +15,8 @@ from helpdesk.domain.errors import InvalidInput
 from helpdesk.domain.events import DomainEvent, ticket_event
 from helpdesk.domain.tickets import SYSTEM, NewComment, SlaTarget, Ticket, Update, change_ticket, next_priority
 from helpdesk.services import assignment
-from helpdesk.services.common import commit, with_retries
+from helpdesk.services.common import commit, read_sla_rules, with_retries
+from helpdesk.services.sla.people import sla_people
 from helpdesk.services.sweep_items import ItemFailures, ItemGuard
 
 SWEEP_LIMIT = 500
@@ -62,8 +63,15 @@ def _escalate(deps: Container, ticket_id: int) -> list[str]:
     ticket = deps.tickets.get(ticket_id)
     if not _unescalated(ticket, now):
         return []
-    update = _breach_update(ticket, now)
-    escalating = sla.record_breaches(update.ticket, now)
+    rules = read_sla_rules(deps)
+    people = sla_people(deps, ticket, rules.policies)
+    # the breaches first, at the targets the ticket has now (the priority raised below may change them)
+    breaches = sla.apply_sla(ticket, rules.policies, now, rules.schedules, requester=people.requester,
+                             organization=people.organization)
+    escalating = sla.record_breaches(ticket, now)
+    if not escalating:  # the rules changed since the last write and no target is past any more
+        return []
+    update = _breach_update(ticket, now, [t.metric for t in escalating])
     events: list[DomainEvent] = [
         ticket_event("SlaBreached", ticket_id, f"{t.metric}:{t.instance_id}:{to_epoch(t.breached_at or now)}", SYSTEM,
                      now, metric=t.metric, instance_id=t.instance_id, due_at=iso(t.due_at),
@@ -71,18 +79,18 @@ def _escalate(deps: Container, ticket_id: int) -> list[str]:
         for t in escalating
     ]
     key = "sla#" + "|".join(sorted(e.event_id for e in events))
-    commit(deps, update, idempotency_key=key, extra_events=events)
+    commit(deps, update, idempotency_key=key, extra_events=events, sla_rules=rules, metric_events=breaches)
     return [t.metric for t in escalating]
 
 
-def _breach_update(ticket: Ticket, now: datetime) -> Update:
+def _breach_update(ticket: Ticket, now: datetime, metrics: list[str]) -> Update:
     """Priority up one step and the breach tag; when both are already so (an urgent ticket breached before),
     a private note records the breach instead, so that every breach is one audited write."""
     fields = {"priority": next_priority(ticket.priority), "tags": [*ticket.tags, BREACH_TAG]}
     try:
         return change_ticket(ticket, actor=SYSTEM, via="sla", now=now, fields=fields)
     except InvalidInput:
-        names = ", ".join(sorted(t.metric for t in _unescalated(ticket, now)))
+        names = ", ".join(sorted(metrics))
         note = NewComment(body=f"SLA target breached: {names}", public=False, author_id=-1, via="sla",
                           automatic=True)
         return change_ticket(ticket, actor=SYSTEM, via="sla", now=now, comment=note)
