@@ -71,6 +71,8 @@ class SlaTarget:
     segments: list[list[datetime | None]] = field(default_factory=list)
     warned: bool = False
     escalated: int = 0  # escalation steps run after the breach (0: the breach itself not yet escalated)
+    warn_before_seconds: int = 0  # the policy's warning, copied here so the due index needs no policy
+    level_minutes: list[int] = field(default_factory=list)  # the policy's escalation levels: minutes after breach
 
     @property
     def active(self) -> bool:
@@ -382,7 +384,8 @@ def change_ticket(
     """Apply an update to a copy of the ticket; the caller persists the result."""
     before = ticket.snapshot()
     new = replace(ticket, satisfaction=replace(ticket.satisfaction),
-                  sla_targets={k: replace(v, segments=[list(s) for s in v.segments])
+                  sla_targets={k: replace(v, segments=[list(s) for s in v.segments],
+                                          level_minutes=list(v.level_minutes))
                                for k, v in ticket.sla_targets.items()})
     requested = dict(fields or {})
     tag_edits = {name: requested.pop(name) for name in TAG_EDITS if name in requested}

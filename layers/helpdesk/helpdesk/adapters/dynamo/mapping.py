@@ -25,7 +25,8 @@ def _target_to_doc(t: SlaTarget) -> dict[str, Any]:
             "due_at": iso(t.due_at), "fulfilled_at": iso(t.fulfilled_at), "breached_at": iso(t.breached_at),
             "instance_id": t.instance_id, "target_seconds": t.target_seconds, "business_hours": t.business_hours,
             "cycle": t.cycle, "segments": [[iso(a), iso(b)] for a, b in t.segments], "warned": t.warned,
-            "escalated": t.escalated}
+            "escalated": t.escalated, "warn_before_seconds": t.warn_before_seconds,
+            "level_minutes": list(t.level_minutes)}
 
 
 def _target_from_doc(t: Mapping[str, Any]) -> SlaTarget:
@@ -43,6 +44,8 @@ def _target_from_doc(t: Mapping[str, Any]) -> SlaTarget:
         business_hours=bool(t.get("business_hours", False)), cycle=int(t.get("cycle", 0)), segments=segments,
         warned=bool(t.get("warned", False)),
         escalated=int(t.get("escalated", 1 if t.get("breached_at") else 0)),
+        warn_before_seconds=int(t.get("warn_before_seconds", 0)),
+        level_minutes=[int(m) for m in t.get("level_minutes") or []],
     )
 
 

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from helpdesk.domain.business_hours import NoBusinessTime, Schedule, add_business_minutes, business_time_between
+from helpdesk.domain.sla.escalation import next_level_at, warn_at
 from helpdesk.domain.sla.policies import METRICS, PolicyMetric, SlaPolicy, choose_policy, schedule_for
 from helpdesk.domain.tickets import SlaTarget, Ticket
 
@@ -186,6 +187,9 @@ def _apply_metric(ticket: Ticket, metric: str, spec: PolicyMetric | None, policy
             log.add(target, "apply_sla", now, sla={"policy": {"id": policy.id, "title": policy.title},
                                                   "target": spec.target, "target_in_seconds": spec.seconds,
                                                   "business_hours": spec.business_hours})
+    escalation = policy.escalation
+    target.warn_before_seconds = (escalation.warn_before_minutes or 0) * 60 if escalation else 0
+    target.level_minutes = [lv.after_minutes for lv in escalation.levels_for(metric)] if escalation else []
     _pause_or_resume(target, ticket.status, now, log)
     target.due_at = _due(target, schedule)
     if target.running and target.due_at is None:  # the schedule never opens long enough: no target rather
@@ -236,9 +240,25 @@ def next_due(ticket: Ticket) -> datetime | None:
     dues = [t.due_at for t in ticket.sla_targets.values() if t.active and t.due_at is not None]
     dues += [t.breached_at for t in ticket.sla_targets.values()
              if t.breached_at is not None and t.escalated == 0]  # a breach recorded by a write, not yet escalated
+    dues += [moment for t in ticket.sla_targets.values() for moment in (warn_at(t), next_level_at(t))
+             if moment is not None]
     if ticket.assignment_due_at is not None and ticket.assignee_id is None and ticket.group_id is not None:
         dues.append(ticket.assignment_due_at)
     return min(dues) if dues else None
+
+
+def next_breach_at(ticket: Ticket) -> datetime | None:
+    """When the next running target breaches (automations' ``hours until next SLA breach``)."""
+    if ticket.status in STOPPED:
+        return None
+    dues = [t.due_at for t in ticket.sla_targets.values() if t.active and t.due_at is not None]
+    return min(dues) if dues else None
+
+
+def last_breach_at(ticket: Ticket) -> datetime | None:
+    """When the ticket's latest breach was recorded (automations' ``hours since last SLA breach``)."""
+    breaches = [t.breached_at for t in ticket.sla_targets.values() if t.breached_at is not None]
+    return max(breaches) if breaches else None
 
 
 def record_breaches(ticket: Ticket, now: datetime) -> list[SlaTarget]:

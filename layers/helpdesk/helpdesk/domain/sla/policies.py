@@ -20,6 +20,7 @@ from typing import Any
 from helpdesk.domain.business_hours import Schedule
 from helpdesk.domain.errors import InvalidRule
 from helpdesk.domain.inputs import whole_number
+from helpdesk.domain.sla.escalation import Escalation, parse_escalation
 from helpdesk.domain.tickets import PRIORITIES, Ticket
 
 METRICS = ("first_reply_time", "next_reply_time", "periodic_update_time", "pausable_update_time",
@@ -55,6 +56,7 @@ class SlaPolicy:
     metrics: tuple[PolicyMetric, ...]
     description: str = ""
     schedule_id: int | None = None
+    escalation: Escalation | None = None
 
     @property
     def uses_business_hours(self) -> bool:
@@ -82,10 +84,12 @@ class SlaPolicy:
         return cls(id=id, title=title, position=position,
                    filter=validate_conditions(data.get("filter") or {"all": [], "any": []}),
                    metrics=tuple(metrics), description=str(data.get("description") or ""),
-                   schedule_id=schedule_id)
+                   schedule_id=schedule_id, escalation=parse_escalation(data.get("escalation")))
 
     def to_api(self) -> dict[str, Any]:
-        extra = {} if self.schedule_id is None else {"schedule_id": self.schedule_id}
+        extra: dict[str, Any] = {} if self.schedule_id is None else {"schedule_id": self.schedule_id}
+        if self.escalation is not None:
+            extra["escalation"] = self.escalation.to_api()
         return {
             "id": self.id, "title": self.title, "description": self.description, "position": self.position,
             "filter": self.filter, **extra,

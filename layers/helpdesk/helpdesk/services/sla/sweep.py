@@ -1,21 +1,26 @@
-"""sla_escalation's use case: every minute, read the tickets whose next SLA moment is due (the ``sla_due`` sparse
-index: a running target's due time, or a breach a write recorded and nobody escalated yet), record each breach
-once and escalate it (priority up one step, tag ``sla_breached``, SlaBreached event). A ticket that fails is
-reported and the sweep goes on (``services.sweep_items``)."""
+"""sla_escalation's use case: every minute, read the tickets whose next SLA moment is due (the sharded ``sla_due``
+sparse index: a running target's due time or its warning, a breach a write recorded and nobody escalated yet, the
+next escalation level of a breached target), and do each once, in one audited write per ticket: a warning
+(SlaWarning, mail), a breach (priority up one step, tag ``sla_breached``, SlaBreached) and each escalation level
+due (mail, reassign, raise priority, SlaEscalated). A ticket that fails is reported and the sweep goes on
+(``services.sweep_items``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from helpdesk.bootstrap import Container
 from helpdesk.domain import sla
 from helpdesk.domain.clock import iso, to_epoch
 from helpdesk.domain.errors import InvalidInput
 from helpdesk.domain.events import DomainEvent, ticket_event
-from helpdesk.domain.tickets import SYSTEM, NewComment, SlaTarget, Ticket, Update, change_ticket, next_priority
+from helpdesk.domain.sla.escalation import next_level_at, warn_at
+from helpdesk.domain.tickets import SYSTEM, NewComment, Ticket, Update, change_ticket, next_priority
 from helpdesk.services import assignment
 from helpdesk.services.common import commit, read_sla_rules, with_retries
+from helpdesk.services.sla import notices
 from helpdesk.services.sla.people import sla_people
 from helpdesk.services.sweep_items import ItemFailures, ItemGuard
 
@@ -52,45 +57,102 @@ def _sweep_one(deps: Container, ticket_id: int, report: SweepReport) -> None:
         report.to_managers.append((ticket_id, manager))
 
 
-def _unescalated(ticket: Ticket, now: datetime) -> list[SlaTarget]:
-    return [t for t in ticket.sla_targets.values()
-            if (t.active and t.due_at is not None and t.due_at <= now) or (t.breached_at is not None
-                                                                           and t.escalated == 0)]
+def _work_due(ticket: Ticket, now: datetime) -> bool:
+    return any((t.active and t.due_at is not None and t.due_at <= now) or (t.breached_at is not None
+                                                                           and t.escalated == 0)
+               or ((w := warn_at(t)) is not None and w <= now) or ((lv := next_level_at(t)) is not None and lv <= now)
+               for t in ticket.sla_targets.values())
+
+
+@dataclass
+class _Plan:
+    """What one sweep does to one ticket: field changes, bus events, mails."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    events: list[DomainEvent] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def _escalate(deps: Container, ticket_id: int) -> list[str]:
     now = deps.clock.now()
     ticket = deps.tickets.get(ticket_id)
-    if not _unescalated(ticket, now):
+    if not _work_due(ticket, now):
         return []
     rules = read_sla_rules(deps)
     people = sla_people(deps, ticket, rules.policies)
     # the breaches first, at the targets the ticket has now (the priority raised below may change them)
-    breaches = sla.apply_sla(ticket, rules.policies, now, rules.schedules, requester=people.requester,
-                             organization=people.organization)
+    changes = sla.apply_sla(ticket, rules.policies, now, rules.schedules, requester=people.requester,
+                            organization=people.organization)
+    policy = next((p for p in rules.policies if p.id == ticket.sla_policy_id), None)
+    plan = _Plan()
+    _warn(deps, ticket, now, plan)
     escalating = sla.record_breaches(ticket, now)
-    if not escalating:  # the rules changed since the last write and no target is past any more
-        return []
-    update = _breach_update(ticket, now, [t.metric for t in escalating])
-    events: list[DomainEvent] = [
-        ticket_event("SlaBreached", ticket_id, f"{t.metric}:{t.instance_id}:{to_epoch(t.breached_at or now)}", SYSTEM,
-                     now, metric=t.metric, instance_id=t.instance_id, due_at=iso(t.due_at),
-                     breached_at=iso(t.breached_at), policy_id=update.ticket.sla_policy_id)
-        for t in escalating
-    ]
-    key = "sla#" + "|".join(sorted(e.event_id for e in events))
-    commit(deps, update, idempotency_key=key, extra_events=events, sla_rules=rules, metric_events=breaches)
+    if escalating:
+        plan.fields.update(priority=next_priority(ticket.priority), tags=[*ticket.tags, BREACH_TAG])
+        plan.notes.append("SLA target breached: " + ", ".join(sorted(t.metric for t in escalating)))
+        plan.events += [
+            ticket_event("SlaBreached", ticket_id, f"{t.metric}:{t.instance_id}:{to_epoch(t.breached_at or now)}",
+                         SYSTEM, now, metric=t.metric, instance_id=t.instance_id, due_at=iso(t.due_at),
+                         breached_at=iso(t.breached_at), policy_id=ticket.sla_policy_id)
+            for t in escalating
+        ]
+    _run_levels(deps, ticket, policy, now, plan)
+    if not plan.events:
+        return []  # the rules changed since the last write and nothing is due any more
+    update = _sla_update(ticket, now, plan)
+    key = "sla#" + "|".join(sorted(e.event_id for e in plan.events if e.detail_type != "NotificationRequested"))
+    commit(deps, update, idempotency_key=key, extra_events=plan.events, sla_rules=rules, metric_events=changes)
     return [t.metric for t in escalating]
 
 
-def _breach_update(ticket: Ticket, now: datetime, metrics: list[str]) -> Update:
-    """Priority up one step and the breach tag; when both are already so (an urgent ticket breached before),
-    a private note records the breach instead, so that every breach is one audited write."""
-    fields = {"priority": next_priority(ticket.priority), "tags": [*ticket.tags, BREACH_TAG]}
+def _warn(deps: Container, ticket: Ticket, now: datetime, plan: _Plan) -> None:
+    for target in ticket.sla_targets.values():
+        moment = warn_at(target)
+        if moment is None or moment > now:
+            continue
+        target.warned = True
+        if target.due_at is not None and target.due_at <= now:
+            continue  # found late: the breach is recorded now instead, no warning after the fact
+        key = f"warn:{target.metric}:{target.instance_id}:{to_epoch(target.due_at or now)}"
+        plan.events.append(ticket_event("SlaWarning", ticket.id, key, SYSTEM, now, metric=target.metric,
+                                        instance_id=target.instance_id, due_at=iso(target.due_at),
+                                        policy_id=ticket.sla_policy_id))
+        plan.events += notices.mails(deps, ticket, target, key, notices.warning_recipients(deps, ticket), now,
+                                     warning=True)
+        plan.notes.append(f"SLA warning: {target.metric} due at {iso(target.due_at)}")
+
+
+def _run_levels(deps: Container, ticket: Ticket, policy: sla.SlaPolicy | None, now: datetime, plan: _Plan) -> None:
+    """Every escalation level due by now, in order, each once (``escalated`` counts them on the target)."""
+    escalation = policy.escalation if policy is not None else None
+    for target in ticket.sla_targets.values():
+        while (moment := next_level_at(target)) is not None and moment <= now:
+            number = target.escalated  # level 1 is the first after the breach was handled
+            levels = escalation.levels_for(target.metric) if escalation is not None else ()
+            target.escalated += 1
+            if number > len(levels):
+                continue  # the policy no longer has this level
+            level = levels[number - 1]
+            key = f"esc:{target.metric}:{target.instance_id}:{to_epoch(target.breached_at or now)}:{number}"
+            if level.reassign_to is not None:
+                plan.fields["assignee_id"] = level.reassign_to
+            if level.raise_priority:
+                plan.fields["priority"] = next_priority(plan.fields.get("priority", ticket.priority))
+            shown = replace(ticket, assignee_id=plan.fields.get("assignee_id", ticket.assignee_id))
+            plan.events.append(ticket_event("SlaEscalated", ticket.id, key, SYSTEM, now, metric=target.metric,
+                                            instance_id=target.instance_id, level=number,
+                                            breached_at=iso(target.breached_at), policy_id=ticket.sla_policy_id,
+                                            reassigned_to=level.reassign_to, raised_priority=level.raise_priority))
+            plan.events += notices.mails(deps, shown, target, key, notices.level_recipients(deps, shown, level),
+                                         now, warning=False, level=number)
+            plan.notes.append(f"SLA escalation level {number}: {target.metric}")
+
+
+def _sla_update(ticket: Ticket, now: datetime, plan: _Plan) -> Update:
+    """The plan's field changes; when they change nothing (an urgent ticket breached before, a warning alone),
+    a private note records what the sweep did, so that each sweep's work is one audited write."""
     try:
-        return change_ticket(ticket, actor=SYSTEM, via="sla", now=now, fields=fields)
+        return change_ticket(ticket, actor=SYSTEM, via="sla", now=now, fields=plan.fields)
     except InvalidInput:
-        names = ", ".join(sorted(metrics))
-        note = NewComment(body=f"SLA target breached: {names}", public=False, author_id=-1, via="sla",
-                          automatic=True)
+        note = NewComment(body="\n".join(plan.notes), public=False, author_id=-1, via="sla", automatic=True)
         return change_ticket(ticket, actor=SYSTEM, via="sla", now=now, comment=note)
