@@ -364,3 +364,14 @@ def test_policy_metrics_view_shows_stage_breach_at_and_time_left() -> None:
     ]
     late = sla.policy_metrics(story.ticket, at(100))["policy_metrics"][0]
     assert (late["hours"], late["minutes"]) == (0, -10)
+
+
+def test_target_and_target_in_seconds_must_agree_when_both_are_given() -> None:
+    both = policy({"priority": "low", "metric": "first_reply_time", "target": 0.5, "target_in_seconds": 30})
+    assert both.metrics[0].seconds == 30
+    with pytest.raises(InvalidRule, match="disagree"):
+        policy({"priority": "low", "metric": "first_reply_time", "target": 5, "target_in_seconds": 30})
+    with pytest.raises(InvalidRule, match="positive number of minutes"):
+        policy({"priority": "low", "metric": "first_reply_time", "target": -5, "target_in_seconds": 30})
+    with pytest.raises(InvalidRule, match="positive number of minutes"):
+        policy({"priority": "low", "metric": "first_reply_time", "target": 1.5})  # fractions only with seconds

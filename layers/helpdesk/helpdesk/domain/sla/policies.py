@@ -115,6 +115,13 @@ def _policy_metric(raw: Any) -> PolicyMetric:
         raise InvalidRule(f"policy metric priority must be one of {', '.join(PRIORITIES)}")
     if metric not in METRICS:
         raise InvalidRule(f"policy metric must be one of {', '.join(METRICS)}, not {metric!r}")
+    if target is not None and (isinstance(target, bool) or not isinstance(target, int | float)
+                               or not 0 < target <= MAX_TARGET_MINUTES):
+        raise InvalidRule("policy metric target must be a positive number of minutes (at most ten years), "
+                          "or give target_in_seconds")
+    if seconds is not None and target is not None and isinstance(seconds, int) and abs(target * 60 - seconds) >= 1:
+        raise InvalidRule(f"policy metric target ({target} minutes) and target_in_seconds ({seconds}) disagree: "
+                          "give one, or both for the same time")
     if seconds is not None:
         if isinstance(seconds, bool) or not isinstance(seconds, int) \
                 or not MIN_TARGET_SECONDS <= seconds <= MAX_TARGET_MINUTES * 60:
