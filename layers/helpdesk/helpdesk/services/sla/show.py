@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from helpdesk.bootstrap import Container
 from helpdesk.domain import sla
 from helpdesk.domain.clock import to_epoch
-from helpdesk.domain.errors import InvalidInput
+from helpdesk.domain.errors import InvalidInput, TicketNotFound
+from helpdesk.domain.inputs import whole_number
 from helpdesk.domain.sla.events import by_metric
 from helpdesk.domain.tickets import Ticket
 
@@ -40,11 +42,13 @@ def incremental_metric_events(deps: Container, start_time: Any, base_url: str) -
     """Zendesk's time-based incremental export of ticket metric events: from ``start_time`` (epoch seconds) on,
     up to about 1,000 a page, with ``end_time``, ``next_page``, ``count`` and ``end_of_stream``."""
     now = to_epoch(deps.clock.now())
-    if start_time is None or not str(start_time).isdigit():
+    start = whole_number(start_time) if isinstance(start_time, str) else None
+    if start is None:
         raise InvalidInput("start_time is required: a Unix epoch time in seconds")
-    start = int(str(start_time))
     if start > now:
         raise InvalidInput("start_time is in the future")
+    with suppress(TicketNotFound):  # nothing was written before the first ticket: 0 starts there, not in 1970
+        start = max(start, to_epoch(deps.tickets.get(1).created_at))
     events, end_time, ended = deps.tickets.metric_events_since(start, now, INCREMENTAL_LIMIT)
     return {"ticket_metric_events": events, "count": len(events), "end_time": end_time,
             "next_page": f"{base_url}?start_time={end_time}", "end_of_stream": ended}
