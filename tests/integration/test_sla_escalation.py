@@ -5,6 +5,8 @@ moment and exactly once, even when sweeps run twice or late."""
 from __future__ import annotations
 
 import email
+import threading
+from collections.abc import Iterator
 from email import policy as email_policy
 from email.message import EmailMessage
 from typing import Any
@@ -13,6 +15,7 @@ import pytest
 
 from helpdesk.domain import sla
 from helpdesk.domain.clock import parse_iso
+from tests.integration.test_rule_stories import _BackendServer
 from tests.support import Pipeline, make_email
 
 RESPONSE = ("first_reply_time", "next_reply_time", "periodic_update_time", "pausable_update_time")
@@ -21,14 +24,28 @@ RESPONSE = ("first_reply_time", "next_reply_time", "periodic_update_time", "paus
 def _sent(p: Pipeline) -> list[EmailMessage]:
     from moto.ses.models import ses_backends
 
-    backend = ses_backends["123456789012"]["us-east-1"]
-    return [email.message_from_string(m.raw_data, policy=email_policy.default) for m in backend.sent_messages]
+    ses = ses_backends["123456789012"]["us-east-1"]
+    return [email.message_from_string(m.raw_data, policy=email_policy.default) for m in ses.sent_messages]
 
 
 def _sla_mail(p: Pipeline) -> list[tuple[str, str]]:
     """(recipient, subject) of every SLA mail sent so far."""
     return [(str(m["To"]).split("<")[-1].rstrip(">"), " ".join(str(m["Subject"]).split())) for m in _sent(p)
             if str(m["Subject"]).strip().startswith("SLA ")]
+
+
+@pytest.fixture
+def hooks() -> Iterator[_BackendServer]:
+    """A local HTTP server that verifies the webhook signature (the rule stories' backend)."""
+    server = _BackendServer()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
 
 
 def _agent(p: Pipeline, name: str) -> int:
@@ -161,3 +178,27 @@ def test_escalation_settings_are_validated(pipeline: Pipeline) -> None:
         answer = pipeline.json("POST", "/api/v2/slas/policies.json",
                                {"sla_policy": {**base, "escalation": bad}}, expect=422)
         assert "escalation" in str(answer)
+
+
+def test_webhooks_subscribed_to_sla_events_receive_the_warning_breach_and_levels_once(
+        pipeline: Pipeline, hooks: _BackendServer) -> None:
+    import json
+    from datetime import timedelta
+
+    people = _people(pipeline)
+    _policy(pipeline, "total_resolution_time", people)
+    endpoint = f"http://127.0.0.1:{hooks.server_address[1]}/sla"
+    hook = pipeline.json("POST", "/api/v2/webhooks", {"webhook": {
+        "name": "SLA feed", "endpoint": endpoint, "subscriptions": ["sla_events"]}}, expect=201)["webhook"]
+    hooks.secret = pipeline.json("GET", f"/api/v2/webhooks/{hook['id']}/signing_secret")["signing_secret"]["secret"]
+    pipeline.json("POST", "/api/v2/webhooks", {"webhook": {"name": "Other", "endpoint": endpoint + "/other"}},
+                  expect=201)  # not subscribed: never called
+    due = _start(pipeline, "total_resolution_time", people["ann"])
+    _advance_to(pipeline, due + timedelta(minutes=35))
+    pipeline.dispatcher.advance(10)
+    calls = [json.loads(c["body"]) for c in hooks.received]
+    assert all(c["verified"] and c["path"] == "/sla" for c in hooks.received)
+    assert [(c["type"], c.get("level")) for c in calls] == [
+        ("SlaWarning", None), ("SlaBreached", None), ("SlaEscalated", 1), ("SlaEscalated", 2),
+        ("SlaEscalated", 3), ("SlaEscalated", 4)]
+    assert {c["metric"] for c in calls} == {"total_resolution_time"} and {c["ticket_id"] for c in calls} == {1}

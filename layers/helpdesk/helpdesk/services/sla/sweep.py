@@ -7,6 +7,7 @@ due (mail, reassign, raise priority, SlaEscalated). A ticket that fails is repor
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from helpdesk.domain.errors import InvalidInput
 from helpdesk.domain.events import DomainEvent, ticket_event
 from helpdesk.domain.sla.escalation import next_level_at, warn_at
 from helpdesk.domain.tickets import SYSTEM, NewComment, Ticket, Update, change_ticket, next_priority
+from helpdesk.domain.webhooks import SLA_EVENTS
 from helpdesk.services import assignment
 from helpdesk.services.common import commit, read_sla_rules, with_retries
 from helpdesk.services.sla import notices
@@ -99,10 +101,32 @@ def _escalate(deps: Container, ticket_id: int) -> list[str]:
     _run_levels(deps, ticket, policy, now, plan)
     if not plan.events:
         return []  # the rules changed since the last write and nothing is due any more
+    plan.events += _webhook_calls(deps, ticket_id, now, plan.events)
     update = _sla_update(ticket, now, plan)
-    key = "sla#" + "|".join(sorted(e.event_id for e in plan.events if e.detail_type != "NotificationRequested"))
+    key = "sla#" + "|".join(sorted(e.event_id for e in plan.events if e.detail_type in SLA_BUS_EVENTS))
     commit(deps, update, idempotency_key=key, extra_events=plan.events, sla_rules=rules, metric_events=changes)
     return [t.metric for t in escalating]
+
+
+SLA_BUS_EVENTS = ("SlaWarning", "SlaBreached", "SlaEscalated")
+
+
+def _webhook_calls(deps: Container, ticket_id: int, now: datetime, events: list[DomainEvent]) -> list[DomainEvent]:
+    """One WebhookRequested per SLA event and active webhook subscribed to ``sla_events`` (the webhooks are read
+    only when the sweep has such an event)."""
+    sla_events = [e for e in events if e.detail_type in SLA_BUS_EVENTS]
+    if not sla_events:
+        return []
+    hooks = [w for w in deps.webhooks.webhooks() if w.active and SLA_EVENTS in w.subscriptions]
+    calls = []
+    for event in sla_events:
+        body = json.dumps({"type": event.detail_type, "event_id": event.event_id,
+                           **{k: v for k, v in event.detail.items()
+                              if k in ("ticket_id", "metric", "instance_id", "due_at", "breached_at", "level",
+                                       "policy_id", "reassigned_to", "raised_priority", "occurred_at")}})
+        calls += [ticket_event("WebhookRequested", ticket_id, f"{event.event_id}:wh{hook.id}", SYSTEM, now,
+                               webhook_id=str(hook.id), body=body, trigger_id=None) for hook in hooks]
+    return calls
 
 
 def _warn(deps: Container, ticket: Ticket, now: datetime, plan: _Plan) -> None:
