@@ -375,3 +375,25 @@ def test_target_and_target_in_seconds_must_agree_when_both_are_given() -> None:
         policy({"priority": "low", "metric": "first_reply_time", "target": -5, "target_in_seconds": 30})
     with pytest.raises(InvalidRule, match="positive number of minutes"):
         policy({"priority": "low", "metric": "first_reply_time", "target": 1.5})  # fractions only with seconds
+
+
+def test_automation_clocks_read_the_next_running_target_and_the_last_breach() -> None:
+    from helpdesk.domain.automations import Automation, Clocks, matches
+    from helpdesk.domain.rule_context import UpdateContext
+
+    story = Story(policy(target("first_reply_time", 60), target("requester_wait_time", 300)))
+    assert sla.next_breach_at(story.ticket) == at(60) and sla.last_breach_at(story.ticket) is None
+    story.agent_sets(at(10), status="pending")  # requester wait pauses: not a next breach any more
+    assert sla.next_breach_at(story.ticket) == at(60)
+    assert sla.record_breaches(story.ticket, at(61))
+    assert sla.next_breach_at(story.ticket) is None  # first reply breached, requester wait paused
+    assert sla.last_breach_at(story.ticket) == at(61)
+    since = Automation.from_api({"title": "Chase", "conditions": {"all": [
+        {"field": "status", "operator": "is", "value": "pending"},
+        {"field": "hours_since_last_sla_breach", "operator": "greater_than", "value": 2},
+        {"field": "current_tags", "operator": "not_includes", "value": "chased"}], "any": []},
+        "actions": [{"field": "current_tags", "value": "chased"}]}, id=1, now_iso="")
+    ctx = UpdateContext(update_type="Change", via="web", actor_role="system", actor_id=None)
+    snapshot = story.ticket.snapshot()
+    assert not matches(since, snapshot, ctx, Clocks(at(61 + 119), None, None, sla.last_breach_at(story.ticket)))
+    assert matches(since, snapshot, ctx, Clocks(at(61 + 121), None, None, sla.last_breach_at(story.ticket)))
