@@ -21,7 +21,7 @@ from helpdesk.domain.sla.escalation import next_level_at, warn_at
 from helpdesk.domain.tickets import SYSTEM, NewComment, Ticket, Update, change_ticket, next_priority
 from helpdesk.domain.webhooks import SLA_EVENTS
 from helpdesk.services import assignment
-from helpdesk.services.common import commit, read_sla_rules, with_retries
+from helpdesk.services.common import SlaRules, commit, read_sla_rules, with_retries
 from helpdesk.services.sla import notices
 from helpdesk.services.sla.people import sla_people
 from helpdesk.services.sweep_items import ItemFailures, ItemGuard
@@ -42,17 +42,19 @@ def sweep_sla(deps: Container) -> SweepReport:
     now = deps.clock.now()
     report = SweepReport()
     guard = ItemGuard(deps, "sla", report.failures)
-    for ticket_id in deps.tickets.due_for_sla(now, SWEEP_LIMIT):
+    due = deps.tickets.due_for_sla(now, SWEEP_LIMIT)
+    rules = read_sla_rules(deps) if due else None  # once a sweep, and only when something is due
+    for ticket_id in due:
         report.read += 1
-        guard.run(ticket_id, lambda tid=ticket_id: _sweep_one(deps, tid, report))  # type: ignore[misc]
+        guard.run(ticket_id, lambda tid=ticket_id: _sweep_one(deps, tid, report, rules))  # type: ignore[misc]
     return report
 
 
 sweep = sweep_sla  # the name the handler and older callers use
 
 
-def _sweep_one(deps: Container, ticket_id: int, report: SweepReport) -> None:
-    for metric in with_retries(lambda: _escalate(deps, ticket_id)):
+def _sweep_one(deps: Container, ticket_id: int, report: SweepReport, rules: SlaRules | None) -> None:
+    for metric in with_retries(lambda: _escalate(deps, ticket_id, rules or read_sla_rules(deps))):
         report.breaches.append((ticket_id, metric))
     manager = assignment.escalate_ticket(deps, ticket_id)
     if manager is not None:
@@ -75,12 +77,11 @@ class _Plan:
     notes: list[str] = field(default_factory=list)
 
 
-def _escalate(deps: Container, ticket_id: int) -> list[str]:
+def _escalate(deps: Container, ticket_id: int, rules: SlaRules) -> list[str]:
     now = deps.clock.now()
     ticket = deps.tickets.get(ticket_id)
     if not _work_due(ticket, now):
         return []
-    rules = read_sla_rules(deps)
     people = sla_people(deps, ticket, rules.policies)
     # the breaches first, at the targets the ticket has now (the priority raised below may change them)
     changes = sla.apply_sla(ticket, rules.policies, now, rules.schedules, requester=people.requester,
@@ -99,8 +100,10 @@ def _escalate(deps: Container, ticket_id: int) -> list[str]:
             for t in escalating
         ]
     _run_levels(deps, ticket, policy, now, plan)
-    if not plan.events:
-        return []  # the rules changed since the last write and nothing is due any more
+    if not plan.events:  # the rules changed since the last write and nothing of the SLA is due any more:
+        if ticket.assignment_due_at is None:  # out of the due index until the ticket's next save sets its due
+            deps.sweep_failures.park("sla", ticket_id)  # time again (else it would be read every minute)
+        return []
     plan.events += _webhook_calls(deps, ticket_id, now, plan.events)
     update = _sla_update(ticket, now, plan)
     key = "sla#" + "|".join(sorted(e.event_id for e in plan.events if e.detail_type in SLA_BUS_EVENTS))
