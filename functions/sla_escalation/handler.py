@@ -11,7 +11,7 @@ from helpdesk.observability import count, entrypoint, logger, ticket_context
 @entrypoint("sla_escalation")
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from helpdesk.bootstrap import container
-    from helpdesk.services.sla_sweep import sweep
+    from helpdesk.services.sla.sweep import sweep
 
     report = sweep(container())
     for ticket_id, metric in report.breaches:

@@ -163,7 +163,8 @@ def test_sla_policies_are_shown_updated_and_deleted(pipeline: Pipeline) -> None:
     assert pipeline.json("GET", path)["sla_policy"] == created
     metrics = [{"priority": "normal", "metric": "first_reply_time", "target": 30, "business_hours": False}]
     updated = pipeline.json("PUT", path, {"sla_policy": {"title": "Faster", "policy_metrics": metrics}})
-    assert (updated["sla_policy"]["title"], updated["sla_policy"]["policy_metrics"]) == ("Faster", metrics)
+    shown = [{**metrics[0], "target_in_seconds": 1800}]  # Zendesk shows both units
+    assert (updated["sla_policy"]["title"], updated["sla_policy"]["policy_metrics"]) == ("Faster", shown)
     pipeline.email(make_email(message_id="sla@customer.example"))
     pipeline.dispatcher.drain()
     stored = pipeline.deps().tickets.get(1)

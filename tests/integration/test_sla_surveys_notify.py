@@ -99,7 +99,7 @@ def test_an_sla_breach_is_recorded_once_within_a_minute_and_escalated(pipeline: 
 
 
 def test_the_sla_sweep_reads_only_due_tickets(pipeline: Pipeline) -> None:
-    from helpdesk.services.sla_sweep import sweep
+    from helpdesk.services.sla.sweep import sweep
 
     _setup_rules(pipeline)
     for i in range(5):

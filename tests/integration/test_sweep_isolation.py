@@ -37,7 +37,7 @@ def _sla_policy(p: Pipeline) -> None:
 
 
 def test_the_sla_sweep_escalates_every_other_ticket_and_parks_the_bad_one(pipeline: Pipeline) -> None:
-    from helpdesk.services.sla_sweep import sweep
+    from helpdesk.services.sla.sweep import sweep
     from helpdesk.services.sweep_items import MAX_ATTEMPTS
 
     _sla_policy(pipeline)

@@ -48,10 +48,20 @@ class TicketRepository(ABC):
         self, ticket: Ticket, *, comment: Comment | None = None, audit: Audit | None = None,
         events: Sequence[DomainEvent] = (), idempotency_key: str | None = None,
         message_ids: Sequence[str] = (), created: bool = False, conversation: Conversation | None = None,
+        metric_events: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         """One transaction: the ticket (version-checked), its comment and audit, the message ids that thread
-        to it, the conversation that points to it (version-checked), and the idempotency record holding the events
-        (raises AlreadyApplied / VersionConflict)."""
+        to it, the conversation that points to it (version-checked), the SLA metric events of the update (with
+        its audit), and the idempotency record holding the events (raises AlreadyApplied / VersionConflict)."""
+
+    @abstractmethod
+    def metric_events(self, ticket_id: int) -> list[dict[str, Any]]:
+        """The ticket's SLA metric events, in the order they were written."""
+
+    @abstractmethod
+    def metric_events_since(self, start: int, until: int, limit: int) -> tuple[list[dict[str, Any]], int, bool]:
+        """Metric events written at epoch seconds ``start`` and later (up to ``until``), oldest first, at most
+        about ``limit``: (events, the time the next page starts at, whether the stream ended)."""
 
     @abstractmethod
     def record_operation(self, key: str, events: Sequence[DomainEvent]) -> None:

@@ -23,6 +23,7 @@ from helpdesk.api.rule_insights import insights
 from helpdesk.api.rule_sets import rule_sets
 from helpdesk.api.rules import rules
 from helpdesk.api.schedules import schedules
+from helpdesk.api.sla import sla_api
 from helpdesk.api.survey_page import rated_page, rating_form, survey_page
 from helpdesk.api.ticket_bulk import ticket_bulk
 from helpdesk.api.ticket_metrics import ticket_metrics_api
@@ -41,6 +42,7 @@ app.register_blueprint(workspace)
 app.register_blueprint(automations)
 app.register_blueprint(rule_sets)
 app.register_blueprint(schedules)
+app.register_blueprint(sla_api)
 app.register_blueprint(organizations)
 app.register_blueprint(users)
 app.register_blueprint(widget)
@@ -142,11 +144,13 @@ def ticket(ticket_id: str) -> Any:
     if _request().method == "PUT":
         ticket, update = api_tickets.update_ticket_audited(_deps(), number, _json(), caller)
         return api_tickets.answer(ticket, update, _public_base())
+    from helpdesk.services.sla.show import sla_sideloads
     from helpdesk.services.ticket_sideloads import sideload
 
-    shown = api_tickets.ticket_to_api(_deps().tickets.get(number))
+    stored = _deps().tickets.get(number)
+    shown = api_tickets.ticket_to_api(stored)
     include = dict(_request().query_params or {}).get("include")
-    return {"ticket": shown, **sideload(_deps(), [shown], include)}
+    return {"ticket": {**shown, **sla_sideloads(_deps(), stored, include)}, **sideload(_deps(), [shown], include)}
 
 
 @app.route("/api/v2/tickets/{ticket_id}/audits.json", methods=["GET"])

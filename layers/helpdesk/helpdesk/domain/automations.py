@@ -6,7 +6,8 @@ operators, update type, comment, channel of the update, role of the updater) plu
 - ``hours_since_created``, ``hours_since_open``, ``hours_since_pending``, ``hours_since_hold``,
   ``hours_since_solved`` (hours since the ticket got its current status, which must be that status),
   ``hours_since_assigned``, ``hours_since_update``, ``hours_since_requester_update``,
-  ``hours_since_agent_update``, ``hours_until_next_sla_breach`` (the earliest running SLA target).
+  ``hours_since_agent_update``, ``hours_until_next_sla_breach`` (the earliest running SLA target not yet
+  breached), ``hours_since_last_sla_breach`` (the latest breach recorded on the ticket).
   Zendesk's API names are accepted too: NEW, OPEN, PENDING, HOLD, SOLVED, assigned_at, updated_at,
   requester_updated_at, assignee_updated_at, until_sla_next_breach_at.
 - operators ``is`` (whole hours: ``is 24`` holds from 24 h to just under 25 h), ``less_than``, ``greater_than``
@@ -43,13 +44,14 @@ from helpdesk.domain.rule_values import STATUS_RANK, rule_header
 TIME_FIELDS = (
     "hours_since_created", "hours_since_open", "hours_since_pending", "hours_since_hold", "hours_since_solved",
     "hours_since_assigned", "hours_since_update", "hours_since_requester_update", "hours_since_agent_update",
-    "hours_until_next_sla_breach",
+    "hours_until_next_sla_breach", "hours_since_last_sla_breach",
 )
 TIME_ALIASES = {
     "NEW": "hours_since_created", "OPEN": "hours_since_open", "PENDING": "hours_since_pending",
     "HOLD": "hours_since_hold", "SOLVED": "hours_since_solved", "assigned_at": "hours_since_assigned",
     "updated_at": "hours_since_update", "requester_updated_at": "hours_since_requester_update",
     "assignee_updated_at": "hours_since_agent_update", "until_sla_next_breach_at": "hours_until_next_sla_breach",
+    "since_sla_last_breach_at": "hours_since_last_sla_breach",
 }
 STATUS_CLOCKS = {"hours_since_open": "open", "hours_since_pending": "pending", "hours_since_hold": "hold",
                  "hours_since_solved": "solved"}
@@ -209,6 +211,7 @@ class Clocks:
     now: datetime
     next_breach_at: datetime | None = None
     schedule: Schedule | None = None
+    last_breach_at: datetime | None = None
 
 
 def hours(condition: Mapping[str, Any], ticket: Mapping[str, Any], clocks: Clocks) -> float | None:
@@ -218,6 +221,8 @@ def hours(condition: Mapping[str, Any], ticket: Mapping[str, Any], clocks: Clock
     end: datetime | None
     if field == "hours_until_next_sla_breach":
         start, end = clocks.now, clocks.next_breach_at
+    elif field == "hours_since_last_sla_breach":
+        start, end = clocks.last_breach_at, clocks.now
     else:
         if field in STATUS_CLOCKS and ticket.get("status") != STATUS_CLOCKS[field]:
             return None

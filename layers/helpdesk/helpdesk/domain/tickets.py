@@ -54,16 +54,44 @@ class Satisfaction:
 
 @dataclass
 class SlaTarget:
+    """One instance of an SLA metric on the ticket (helpdesk.domain.sla.metrics keeps it).
+
+    ``segments`` are the stretches the metric ran, ``[start, end]`` (end None while running); its measured time
+    is their sum, in calendar or business time. ``due_at`` is None while paused. ``active``: still watched for a
+    breach (neither fulfilled nor breached); ``open``: not fulfilled (a breached target stays open until it is).
+    """
+
     metric: str
     start_at: datetime
-    due_at: datetime
+    due_at: datetime | None
     target_minutes: int
     fulfilled_at: datetime | None = None
     breached_at: datetime | None = None
+    instance_id: int = 1
+    target_seconds: int = 0  # 0: target_minutes * 60 (targets stored before seconds existed)
+    business_hours: bool = False
+    cycle: int = 0  # what started this instance (a reply count, a reopen count): a new cycle, a new instance
+    segments: list[list[datetime | None]] = field(default_factory=list)
+    warned: bool = False
+    escalated: int = 0  # escalation steps run after the breach (0: the breach itself not yet escalated)
+    warn_before_seconds: int = 0  # the policy's warning, copied here so the due index needs no policy
+    level_minutes: list[int] = field(default_factory=list)  # the policy's escalation levels: minutes after breach
 
     @property
     def active(self) -> bool:
         return self.fulfilled_at is None and self.breached_at is None
+
+    @property
+    def open(self) -> bool:
+        return self.fulfilled_at is None
+
+    @property
+    def seconds(self) -> int:
+        return self.target_seconds or self.target_minutes * 60
+
+    @property
+    def running(self) -> bool:
+        return bool(self.segments) and self.segments[-1][1] is None
 
 
 @dataclass
@@ -376,7 +404,9 @@ def change_ticket(
     """Apply an update to a copy of the ticket; the caller persists the result."""
     before = ticket.snapshot()
     new = replace(ticket, satisfaction=replace(ticket.satisfaction),
-                  sla_targets={k: replace(v) for k, v in ticket.sla_targets.items()})
+                  sla_targets={k: replace(v, segments=[list(s) for s in v.segments],
+                                          level_minutes=list(v.level_minutes))
+                               for k, v in ticket.sla_targets.items()})
     requested = dict(fields or {})
     tag_edits = {name: requested.pop(name) for name in TAG_EDITS if name in requested}
     if ticket.status == "closed":

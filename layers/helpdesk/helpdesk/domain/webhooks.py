@@ -24,6 +24,8 @@ STATUSES = ("active", "inactive")
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 REQUEST_FORMATS = ("json",)
 SUBSCRIPTIONS = ("conditional_ticket_events",)
+SLA_EVENTS = "sla_events"  # opt-in: SlaWarning, SlaBreached and SlaEscalated, posted as they happen
+ACCEPTED_SUBSCRIPTIONS = (*SUBSCRIPTIONS, SLA_EVENTS)
 SIGNATURE_HEADER = "X-Zendesk-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Zendesk-Webhook-Signature-Timestamp"
 ALGORITHM = "SHA256"
@@ -98,8 +100,8 @@ class Webhook:
         if data.get("authentication") not in (None, {}):
             raise InvalidInput("webhook.authentication is not supported: verify the signature instead")
         subscriptions = data.get("subscriptions", list(SUBSCRIPTIONS))
-        if not isinstance(subscriptions, list) or not all(item in SUBSCRIPTIONS for item in subscriptions):
-            raise InvalidInput(f"webhook.subscriptions may only hold {', '.join(SUBSCRIPTIONS)}")
+        if not isinstance(subscriptions, list) or not all(item in ACCEPTED_SUBSCRIPTIONS for item in subscriptions):
+            raise InvalidInput(f"webhook.subscriptions may only hold {', '.join(ACCEPTED_SUBSCRIPTIONS)}")
         description = data.get("description") or ""
         if not isinstance(description, str):
             raise InvalidInput("webhook.description must be text")

@@ -14,6 +14,7 @@ from helpdesk.domain.errors import InvalidInput, InvalidRecord, NotFound, TagsUn
 from helpdesk.domain.safe_update import CONFLICT as SAFE_UPDATE_CONFLICT
 from helpdesk.domain.safe_update import check_stamp, requested_stamp
 from helpdesk.domain.sla import SlaPolicy
+from helpdesk.domain.sla.view import stage as sla_stage
 from helpdesk.domain.tickets import (
     EDITABLE_FIELDS,
     TAG_EDITS,
@@ -49,7 +50,7 @@ def ticket_to_api(ticket: Ticket) -> dict[str, Any]:
         "custom_fields": [{"id": k, "value": v} for k, v in ticket.custom_fields.items()],
         "satisfaction_rating": {"score": sat.score, "comment": sat.comment or None},
         "followup_source_id": ticket.follow_up_of, "is_public": True, "recipient": ticket.recipient,
-        "sla": {m: {"due_at": iso(t.due_at), "breached_at": iso(t.breached_at),
+        "sla": {m: {"due_at": iso(t.due_at), "breached_at": iso(t.breached_at), "stage": sla_stage(t),
                     "fulfilled_at": iso(t.fulfilled_at)} for m, t in ticket.sla_targets.items()},
         "created_at": iso(ticket.created_at), "updated_at": iso(ticket.updated_at),
         **_zendesk_ticket_keys(ticket),

@@ -110,7 +110,7 @@ class _Run:
         snapshot = ticket.snapshot()
         ctx = UpdateContext(update_type="Change", via=VIA, actor_role="rule", actor_id=None, previous=snapshot,
                             requester=requester)
-        return ctx, Clocks(self.now, sla.next_due(ticket), self.schedule)
+        return ctx, Clocks(self.now, sla.next_breach_at(ticket), self.schedule, sla.last_breach_at(ticket))
 
     def evaluate(self, ticket: Ticket) -> None:
         self.report.tickets_evaluated += 1

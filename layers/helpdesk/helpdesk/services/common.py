@@ -121,6 +121,7 @@ def commit(
     message_ids: Sequence[str] = (), extra_events: Sequence[DomainEvent] = (),
     on_saved: Callable[[], None] | None = None, sla_rules: SlaRules | None = None,
     conversation: Conversation | None = None, announce_reply: bool = True,
+    metric_events: Sequence[sla.MetricEvent] = (),
 ) -> list[DomainEvent]:
     """Apply SLA targets (from ``sla_rules``, read now when not given), write the update in one transaction,
     then publish its events.
@@ -129,17 +130,24 @@ def commit(
     publish), the events stored with it are published again; consumers drop what they have seen by event_id.
     ``on_saved`` runs after the publish, only when this call made the write (never on a redelivery).
     ``announce_reply=False`` keeps a public agent comment from being sent to the requester (it was already sent,
-    as a message from outside the help desk).
+    as a message from outside the help desk). ``metric_events``: SLA metric events the caller's own change made
+    (the sweep's breaches), written with those of this update.
     """
     rules = sla_rules or read_sla_rules(deps)
-    sla.apply_sla(update.ticket, rules.policies, deps.clock.now(), rules.schedules)
+    from helpdesk.services.sla.people import sla_people
+
+    people = sla_people(deps, update.ticket, rules.policies)
+    metric_events = [*metric_events, *sla.apply_sla(update.ticket, rules.policies, deps.clock.now(), rules.schedules,
+                                                    requester=people.requester, organization=people.organization)]
     update.ticket.metrics = ticket_metrics.advance(update.ticket.metrics, update, _default_schedule(deps))
+    from helpdesk.domain.sla.events import event_docs
     events = [*events_for_update(update, reply_to_requester=announce_reply), *extra_events]
     saved = True
     try:
         deps.tickets.save(update.ticket, comment=update.comment, audit=update.audit, events=events,
                           idempotency_key=idempotency_key, message_ids=message_ids,
-                          created=update.previous is None, conversation=conversation)
+                          created=update.previous is None, conversation=conversation,
+                          metric_events=event_docs(metric_events, update.ticket.id, update.audit.id))
     except AlreadyApplied as done:
         events, saved = done.events, False
     deps.publisher.publish(events)

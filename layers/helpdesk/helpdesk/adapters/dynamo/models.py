@@ -14,7 +14,12 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
-SLA_BUCKET = "due"
+SLA_BUCKET = "due"  # the one partition tickets written before sharding still sit in, until they are next saved
+SLA_SHARDS = 16  # the sla_due index's partitions, by ticket id (see the README's partition arithmetic)
+
+
+def sla_shard(ticket_id: int) -> str:
+    return f"{SLA_BUCKET}#{ticket_id % SLA_SHARDS}"
 SURVEY_BUCKET = "due"
 LIST_BUCKET = "all"
 DELETED_BUCKET = "deleted"  # a soft-deleted ticket's list_bucket (and status): out of every listing and sweep
@@ -135,6 +140,18 @@ class TicketModel(Model):
     by_external_id = ByExternalIdIndex()
 
 
+class MetricEventsIndex(GlobalSecondaryIndex["ActivityModel"]):
+    """SLA metric events by time (sparse: only ``m#`` items carry ``metric_bucket``, one partition a UTC day):
+    the incremental export reads from its start time on, never the whole table."""
+
+    class Meta:
+        index_name = "metric_events"
+        projection = AllProjection()
+
+    metric_bucket = UnicodeAttribute(hash_key=True)
+    metric_at = NumberAttribute(range_key=True)
+
+
 class ActivityModel(Model):
     """Comments (sk ``c#<seq>``), audits (``a#<seq>``) and message events (``e#<provider id>``: reactions, edits,
     deletions) of a ticket. A comment's delivery lives beside its document: what the send recorded (``delivery``)
@@ -154,6 +171,11 @@ class ActivityModel(Model):
     # messaging media fetched after the comment was written: {position: state}, written at a version of its own
     attachment_states: JSONAttribute = JSONAttribute(null=True)
     attachment_version = NumberAttribute(null=True)
+    # SLA metric events written by one update (sk ``m#<audit seq>``), by time through the metric_events index
+    metric_bucket = UnicodeAttribute(null=True)
+    metric_at = NumberAttribute(null=True)
+
+    metric_events = MetricEventsIndex()
 
 
 class UsersByRoleIndex(GlobalSecondaryIndex["DirectoryModel"]):

@@ -6,7 +6,7 @@ import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -31,11 +31,13 @@ from helpdesk.adapters.dynamo.models import (
     DELETED_BUCKET,
     LIST_BUCKET,
     SLA_BUCKET,
+    SLA_SHARDS,
     SURVEY_BUCKET,
     ActivityModel,
     DirectoryModel,
     RuleModel,
     TicketModel,
+    sla_shard,
 )
 from helpdesk.domain import sla
 from helpdesk.domain.addresses import RecipientAddress
@@ -89,7 +91,7 @@ def _ticket_item(ticket: Ticket, texts: TextStore) -> TicketModel:
         item.version = ticket.version
     due = sla.next_due(ticket)
     if due is not None:
-        item.sla_bucket, item.sla_due_at = SLA_BUCKET, to_epoch(due)
+        item.sla_bucket, item.sla_due_at = sla_shard(ticket.id), to_epoch(due)
     if ticket.assignee_id is not None:
         item.assignee_key = str(ticket.assignee_id)
     item.requester_key = str(ticket.requester_id)
@@ -101,6 +103,19 @@ def _ticket_item(ticket: Ticket, texts: TextStore) -> TicketModel:
     if survey_due is not None and ticket.satisfaction.score == "unoffered":
         item.survey_bucket, item.survey_due_at = SURVEY_BUCKET, to_epoch(survey_due)
     return item
+
+
+METRIC_DAYS_PER_PAGE = 31
+
+
+def metric_bucket_of(epoch: int) -> str:
+    return "m#" + datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d")
+
+
+def _metric_item(ticket_id: int, audit: Audit, events: Sequence[Mapping[str, Any]]) -> ActivityModel:
+    at = to_epoch(audit.created_at)
+    return ActivityModel(ticket_id, f"m#{audit.id:08d}", doc={"events": [dict(e) for e in events]},
+                         metric_bucket=metric_bucket_of(at), metric_at=at)
 
 
 def _is_condition_failure(reason: Any) -> bool:
@@ -133,6 +148,7 @@ class DynamoTicketRepository(TicketRepository):
         self, ticket: Ticket, *, comment: Comment | None = None, audit: Audit | None = None,
         events: Sequence[DomainEvent] = (), idempotency_key: str | None = None,
         message_ids: Sequence[str] = (), created: bool = False, conversation: Conversation | None = None,
+        metric_events: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         item = _ticket_item(ticket, self._texts)
         self._fit_bus(events)
@@ -149,6 +165,8 @@ class DynamoTicketRepository(TicketRepository):
                     tx.save(ActivityModel(ticket.id, f"c#{comment.id:08d}", doc=comment_doc))
                 if audit is not None:
                     tx.save(ActivityModel(ticket.id, f"a#{audit.id:08d}", doc=audit_doc))
+                    if metric_events:
+                        tx.save(_metric_item(ticket.id, audit, metric_events))
                 for message_id in message_ids:
                     if f"msg#{message_id}" != idempotency_key:
                         tx.save(DirectoryModel(f"msg#{message_id}", ticket_id=ticket.id))
@@ -194,6 +212,33 @@ class DynamoTicketRepository(TicketRepository):
             return None
         doc = self._texts.expand(item.doc or {})
         return [DomainEvent.from_json(e) for e in doc.get("events", [])]
+
+    def metric_events(self, ticket_id: int) -> list[dict[str, Any]]:
+        return [dict(e) for item in ActivityModel.query(ticket_id, ActivityModel.sk.startswith("m#"))
+                for e in (item.doc or {}).get("events", [])]
+
+    def metric_events_since(self, start: int, until: int, limit: int) -> tuple[list[dict[str, Any]], int, bool]:
+        """Day partitions from ``start``'s on, at most METRIC_DAYS_PER_PAGE of them per call (a start far in the
+        past costs pages, never one long call); a page ends after the write that reaches ``limit``."""
+        found: list[dict[str, Any]] = []
+        day = start - start % 86400
+        for _ in range(METRIC_DAYS_PER_PAGE):
+            if day > until:
+                return found, until + 1, True
+            query = ActivityModel.metric_events.query(
+                metric_bucket_of(day), ActivityModel.metric_at.between(max(start, day), min(until, day + 86399)))
+            full_at: int | None = None  # a full page still takes the rest of its last second: none is skipped
+            for item in query:
+                at = int(item.metric_at or start)
+                if full_at is not None and at > full_at:
+                    return found, full_at + 1, False
+                found += [dict(e) for e in (item.doc or {}).get("events", [])]
+                if full_at is None and len(found) >= limit:
+                    full_at = at
+            if full_at is not None:
+                return found, full_at + 1, full_at >= until
+            day += 86400
+        return found, day, day > until
 
     def comments(self, ticket_id: int, after: int = 0) -> list[Comment]:
         keys = (ActivityModel.sk.between(f"c#{after + 1:08d}", "c#~") if after > 0
@@ -286,8 +331,14 @@ class DynamoTicketRepository(TicketRepository):
         return known[1]
 
     def due_for_sla(self, now: datetime, limit: int) -> list[int]:
-        return [int(item.id) for item in TicketModel.sla_due.query(
-            SLA_BUCKET, TicketModel.sla_due_at <= to_epoch(now), limit=limit)]
+        """The tickets due by ``now``, earliest first: one query per shard of the sla_due index (and the
+        unsharded partition older items sit in), each reading only what is due, keys only."""
+        found: list[tuple[float, int]] = []
+        for bucket in [SLA_BUCKET, *(f"{SLA_BUCKET}#{n}" for n in range(SLA_SHARDS))]:
+            found += [(float(item.sla_due_at or 0), int(item.id)) for item in TicketModel.sla_due.query(
+                bucket, TicketModel.sla_due_at <= to_epoch(now), limit=limit,
+                attributes_to_get=["id", "sla_due_at"])]
+        return [ticket_id for _, ticket_id in sorted(found)[:limit]]
 
     def due_for_survey(self, now: datetime, limit: int) -> list[int]:
         return [int(item.id) for item in TicketModel.survey_due.query(
