@@ -246,6 +246,20 @@ class Container:
 
         self._connection  # noqa: B018
         return DynamoMacroRepository()
+    # [area: views]
+
+    @cached_property
+    def views(self) -> Any:  # a helpdesk.ports.ViewStore
+        from helpdesk.adapters.dynamo.views import DynamoViewStore
+
+        return DynamoViewStore(self._connection)
+
+    @cached_property
+    def view_tickets(self) -> Any:  # a helpdesk.ports.ViewTickets
+        from helpdesk.adapters.dynamo.views import DynamoViewTickets
+
+        self._connection  # noqa: B018
+        return DynamoViewTickets(self.texts)
     # [area: rule-stats]
 
     @cached_property

@@ -602,3 +602,37 @@ class MediaDownloads(ABC):
     def download(self, channel: str, account: str, ref: str, limit: int) -> MediaDownload:
         """``ref`` is the provider's media id (WhatsApp) or URL (Messenger, Instagram, Twilio); at most ``limit``
         bytes are read. Raises MediaUnavailable."""
+
+
+# [area: views]
+from helpdesk.domain.views import ReadPlan, View  # noqa: E402
+
+
+@dataclass(frozen=True)
+class ViewRead:
+    """The tickets one index read found for a view, and whether the read stopped at its limit."""
+
+    tickets: list[Ticket]
+    items_read: int
+    truncated: bool
+
+
+class ViewStore(RuleStore[View]):
+    """Views in the RulesTable (kind ``view``)."""
+
+    @abstractmethod
+    def allocate_id(self) -> int: ...
+
+    @abstractmethod
+    def seed(self, views: Sequence[View]) -> bool:
+        """Save the account's default views once (the first caller wins; False when they were seeded already)."""
+
+    @abstractmethod
+    def seeded(self) -> bool: ...
+
+
+class ViewTickets(ABC):
+    """The tickets a view's read plan names, read through the tickets' indexes (never a scan)."""
+
+    @abstractmethod
+    def read(self, plan: ReadPlan) -> ViewRead: ...

@@ -22,6 +22,7 @@ from helpdesk.api.schedules import schedules
 from helpdesk.api.survey_page import rated_page, rating_form, survey_page
 from helpdesk.api.ticket_metrics import ticket_metrics_api
 from helpdesk.api.users import users
+from helpdesk.api.views import views_api
 from helpdesk.api.web_widget import widget
 from helpdesk.api.workspace import workspace
 
@@ -40,6 +41,7 @@ app.register_blueprint(organizations)
 app.register_blueprint(users)
 app.register_blueprint(widget)
 app.register_blueprint(ticket_metrics_api)
+app.register_blueprint(views_api)
 RAW_MAIL = ["message/rfc822", "application/octet-stream", "text/plain"]
 FORM = ["application/x-www-form-urlencoded", "application/json"]
 
