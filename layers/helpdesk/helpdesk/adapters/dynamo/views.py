@@ -11,7 +11,7 @@ Each read stops at the plan's limit: the items read never exceed it, whatever th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -61,6 +61,16 @@ class DynamoViewStore(DynamoRuleStore[View], ViewStore):
         return True
 
 
+PAGE = 100  # items a query request asks for: PynamoDB asks every page for its whole limit otherwise
+
+
+def _bounded(query: Callable[..., Any], limit: int) -> Iterable[TicketModel]:
+    """At most ``limit`` items of a query, read in requests of PAGE items: the items read exceed those wanted by
+    less than a page, however large the partition."""
+    result: Iterable[TicketModel] = query(limit=limit, page_size=min(limit, PAGE))
+    return result
+
+
 class DynamoViewTickets(ViewTickets):
     def __init__(self, texts: TextStore) -> None:
         self._texts = texts
@@ -77,11 +87,12 @@ class DynamoViewTickets(ViewTickets):
 
     def _status_items(self, plan: ReadPlan, status: str) -> Iterable[TicketModel]:
         condition: Any = (TicketModel.status_updated_at > to_epoch(plan.since)) if plan.since is not None else None
-        return TicketModel.by_status.query(status, condition, limit=plan.limit + 1)
+        return _bounded(lambda **page: TicketModel.by_status.query(status, condition, **page), plan.limit + 1)
 
     def _by_updated(self, plan: ReadPlan) -> ViewRead:
         condition: Any = (TicketModel.updated_at > to_epoch(plan.since)) if plan.since is not None else None
-        items = TicketModel.by_updated.query(LIST_BUCKET, condition, scan_index_forward=False, limit=plan.limit + 1)
+        items = _bounded(lambda **page: TicketModel.by_updated.query(LIST_BUCKET, condition, scan_index_forward=False,
+                                                                     **page), plan.limit + 1)
         read = self._gather(plan, [items])
         wanted = set(plan.statuses)
         return ViewRead([t for t in read.tickets if t.status in wanted], read.items_read, read.truncated)
@@ -99,9 +110,9 @@ class DynamoViewTickets(ViewTickets):
         key = str(plan.assignee_id)
         every_status = len(plan.statuses) == 6
         queries: list[Iterable[TicketModel]] = (
-            [TicketModel.by_assignee.query(key, limit=plan.limit + 1)] if every_status
-            else [TicketModel.by_assignee.query(key, TicketModel.status == status, limit=plan.limit + 1)
-                  for status in plan.statuses])
+            [_bounded(lambda **page: TicketModel.by_assignee.query(key, **page), plan.limit + 1)] if every_status
+            else [_bounded(lambda s=status, **page: TicketModel.by_assignee.query(key, TicketModel.status == s, **page),
+                           plan.limit + 1) for status in plan.statuses])
         ids: list[int] = []
         truncated = False
         for query in queries:
