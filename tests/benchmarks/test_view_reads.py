@@ -75,7 +75,7 @@ def _store(p: Pipeline, total: int) -> None:
 def _measure(p: Pipeline, total: int) -> dict[str, tuple[int, int]]:
     p.json("GET", "/api/v2/views.json")  # the default views, seeded before measuring
     _store(p, total)
-    views = {
+    views: dict[str, dict[str, Any]] = {
         "pending (by_status)": {"all": [{"field": "status", "operator": "is", "value": "pending"}]},
         "agent's unsolved (by_assignee)": {"all": [
             {"field": "status", "operator": "less_than", "value": "solved"},
