@@ -150,6 +150,9 @@ API_ROUTES = {
     ("GET", "/api/v2/views/{view_id}/tickets.json"),
     ("GET", "/api/v2/views/{view_id}/count"),
     ("GET", "/api/v2/views/{view_id}/count.json"),
+    ("GET", "/api/v2/satisfaction_ratings"),
+    ("GET", "/api/v2/satisfaction_ratings.json"),
+    ("GET", "/api/v2/satisfaction_ratings/{rating_id}"),
     ("GET", "/api/v2/api_tokens"),
     ("POST", "/api/v2/api_tokens"),
     ("GET", "/api/v2/api_tokens.json"),
@@ -440,6 +443,7 @@ def test_tables_keys_and_indexes(sam: Template) -> None:
         "by_updated": ["list_bucket", "updated_at"],
         "by_status": ["status", "status_updated_at"],
         "by_assignee": ["assignee_key", "status"],
+        "by_rating": ["rating_score", "rating_at"],
     }
     assert keys(props(sam, "ActivityTable")["KeySchema"]) == ["ticket_id", "sk"]
     assert keys(props(sam, "DirectoryTable")["KeySchema"]) == ["pk"]

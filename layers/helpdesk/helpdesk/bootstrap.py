@@ -260,6 +260,14 @@ class Container:
 
         self._connection  # noqa: B018
         return DynamoViewTickets(self.texts)
+    # [area: satisfaction ratings]
+
+    @cached_property
+    def satisfaction_ratings(self) -> Any:  # a helpdesk.ports.SatisfactionRatings
+        from helpdesk.adapters.dynamo.satisfaction_ratings import DynamoSatisfactionRatings
+
+        self._connection  # noqa: B018
+        return DynamoSatisfactionRatings(self.texts)
     # [area: rule-stats]
 
     @cached_property

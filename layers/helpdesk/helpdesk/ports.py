@@ -636,3 +636,13 @@ class ViewTickets(ABC):
 
     @abstractmethod
     def read(self, plan: ReadPlan) -> ViewRead: ...
+
+
+# [area: satisfaction ratings]
+class SatisfactionRatings(ABC):
+    """Rated and offered tickets through the tickets' ``by_rating`` index (score, time offered or rated)."""
+
+    @abstractmethod
+    def newest_first(self, score: str, start: int | None, end: int | None) -> Iterator[Ticket]:
+        """Tickets whose rating is ``score`` (offered, good, bad), rated (or offered) within [start, end] epoch
+        seconds, newest first; read lazily, page by page."""

@@ -18,6 +18,7 @@ from helpdesk.api.requests import RequestContext, cursor_page, listing, page_siz
 from helpdesk.api.rule_insights import insights
 from helpdesk.api.rule_sets import rule_sets
 from helpdesk.api.rules import rules
+from helpdesk.api.satisfaction_ratings import satisfaction_ratings_api
 from helpdesk.api.schedules import schedules
 from helpdesk.api.survey_page import rated_page, rating_form, survey_page
 from helpdesk.api.ticket_metrics import ticket_metrics_api
@@ -42,6 +43,7 @@ app.register_blueprint(users)
 app.register_blueprint(widget)
 app.register_blueprint(ticket_metrics_api)
 app.register_blueprint(views_api)
+app.register_blueprint(satisfaction_ratings_api)
 RAW_MAIL = ["message/rfc822", "application/octet-stream", "text/plain"]
 FORM = ["application/x-www-form-urlencoded", "application/json"]
 

@@ -68,6 +68,18 @@ class ByStatusIndex(GlobalSecondaryIndex["TicketModel"]):
     status_updated_at = NumberAttribute(range_key=True)
 
 
+class ByRatingIndex(GlobalSecondaryIndex["TicketModel"]):
+    """Satisfaction ratings by score (offered, good, bad), newest first by when the survey was offered or rated
+    (sparse: tickets whose survey went out or that were rated): the satisfaction ratings API's reads."""
+
+    class Meta:
+        index_name = "by_rating"
+        projection = AllProjection()
+
+    rating_score = UnicodeAttribute(hash_key=True)
+    rating_at = NumberAttribute(range_key=True)
+
+
 class TicketModel(Model):
     class Meta:
         table_name = "Tickets"
@@ -82,6 +94,8 @@ class TicketModel(Model):
     survey_due_at = NumberAttribute(null=True)
     status_updated_at = NumberAttribute(null=True)
     assignee_key = UnicodeAttribute(null=True)
+    rating_score = UnicodeAttribute(null=True)
+    rating_at = NumberAttribute(null=True)
     parked = UnicodeSetAttribute(null=True)  # sweeps this ticket kept failing in, until it is next saved
     doc: JSONAttribute = JSONAttribute()
     version = VersionAttribute()
@@ -91,6 +105,7 @@ class TicketModel(Model):
     by_updated = ByUpdatedIndex()
     by_status = ByStatusIndex()
     by_assignee = ByAssigneeIndex()
+    by_rating = ByRatingIndex()
 
 
 class ActivityModel(Model):

@@ -81,6 +81,9 @@ def _ticket_item(ticket: Ticket, texts: TextStore) -> TicketModel:
         item.sla_bucket, item.sla_due_at = SLA_BUCKET, to_epoch(due)
     if ticket.assignee_id is not None:
         item.assignee_key = str(ticket.assignee_id)
+    rated = ticket.satisfaction.rated_at or ticket.satisfaction.offered_at
+    if ticket.satisfaction.score != "unoffered" and rated is not None:  # the satisfaction ratings' index
+        item.rating_score, item.rating_at = ticket.satisfaction.score, to_epoch(rated)
     survey_due = ticket.satisfaction.survey_due_at
     if survey_due is not None and ticket.satisfaction.score == "unoffered":
         item.survey_bucket, item.survey_due_at = SURVEY_BUCKET, to_epoch(survey_due)
