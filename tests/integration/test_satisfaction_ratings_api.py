@@ -20,7 +20,7 @@ def _survey_links(p: Pipeline) -> dict[int, str]:
     for sent in ses_backends["123456789012"]["us-east-1"].sent_messages:
         mail = email.message_from_string(sent.raw_data, policy=policy.default)
         subject = re.search(r"How would you rate .*\[#(\d+)\]", str(mail["Subject"]))
-        link = re.search(r"https://helpdesk\.test(/surveys/\S+)", mail.get_content())  # type: ignore[attr-defined]
+        link = re.search(r"https://helpdesk\.test(/surveys/\S+)", mail.get_content())
         if subject and link:
             found[int(subject.group(1))] = link.group(1)
     return found
