@@ -95,6 +95,7 @@ def test_tables_have_their_keys_indexes_and_ttl(stack: LocalStack, client: Clien
         "by_updated": ["list_bucket", "updated_at"],
         "by_status": ["status", "status_updated_at"],
         "by_assignee": ["assignee_key", "status"],
+        "by_rating": ["rating_score", "rating_at"],
     }
     activity = dynamodb.describe_table(TableName=stack.resources["ActivityTable"])["Table"]
     assert [k["AttributeName"] for k in activity["KeySchema"]] == ["ticket_id", "sk"]
