@@ -268,6 +268,13 @@ class Container:
 
         self._connection  # noqa: B018
         return DynamoSatisfactionRatings(self.texts)
+    # [area: suspended tickets]
+
+    @cached_property
+    def suspended_tickets(self) -> Any:  # a helpdesk.ports.SuspendedTickets
+        from helpdesk.adapters.dynamo.suspended import DynamoSuspendedTickets
+
+        return DynamoSuspendedTickets(self._connection)
     # [area: rule-stats]
 
     @cached_property

@@ -646,3 +646,27 @@ class SatisfactionRatings(ABC):
     def newest_first(self, score: str, start: int | None, end: int | None) -> Iterator[Ticket]:
         """Tickets whose rating is ``score`` (offered, good, bad), rated (or offered) within [start, end] epoch
         seconds, newest first; read lazily, page by page."""
+
+
+# [area: suspended tickets]
+from helpdesk.domain.suspended import SuspendedTicket  # noqa: E402
+
+
+class SuspendedTickets(ABC):
+    """Mail held back (the RulesTable, kind ``suspended_ticket``, newest id first)."""
+
+    @abstractmethod
+    def suspend(self, draft: SuspendedTicket) -> SuspendedTicket:
+        """Keep it under a new id; the same Message-ID suspended again is the one kept already."""
+
+    @abstractmethod
+    def get(self, suspended_id: int) -> SuspendedTicket:
+        """Raises NotFound."""
+
+    @abstractmethod
+    def page(self, size: int, before: int | None) -> tuple[list[SuspendedTicket], int | None]:
+        """Newest first, ids below ``before``; and the id to continue before, when there are more."""
+
+    @abstractmethod
+    def remove(self, suspended_id: int) -> bool:
+        """Delete it; False when it was gone already (another recover or delete won)."""

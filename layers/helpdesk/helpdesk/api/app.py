@@ -21,6 +21,7 @@ from helpdesk.api.rules import rules
 from helpdesk.api.satisfaction_ratings import satisfaction_ratings_api
 from helpdesk.api.schedules import schedules
 from helpdesk.api.survey_page import rated_page, rating_form, survey_page
+from helpdesk.api.suspended_tickets import suspended_tickets_api
 from helpdesk.api.ticket_metrics import ticket_metrics_api
 from helpdesk.api.users import users
 from helpdesk.api.views import views_api
@@ -44,6 +45,7 @@ app.register_blueprint(widget)
 app.register_blueprint(ticket_metrics_api)
 app.register_blueprint(views_api)
 app.register_blueprint(satisfaction_ratings_api)
+app.register_blueprint(suspended_tickets_api)
 RAW_MAIL = ["message/rfc822", "application/octet-stream", "text/plain"]
 FORM = ["application/x-www-form-urlencoded", "application/json"]
 
