@@ -102,6 +102,8 @@ def test_views_are_created_shown_updated_and_deleted(pipeline: Pipeline) -> None
     assert created["execution"]["custom_fields"][0]["id"] == 360001
     assert [c["id"] for c in created["execution"]["columns"]] == ["subject", "requester", "priority"]
     assert _call(p, "GET", f"/api/v2/views/{number}.json")["view"] == created
+    assert created["position"] == 7  # after Zendesk's six default views
+    assert [v["id"] for v in _call(p, "GET", "/api/v2/views.json")["views"]][-1] == number
 
     incident = _ticket(p, "Site down", priority="urgent", type="incident")
     _ticket(p, "Urgent question", priority="urgent", type="question")

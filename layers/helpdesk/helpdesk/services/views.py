@@ -85,10 +85,15 @@ def _may_write(view: View, caller: User) -> None:
 
 
 def create_view(deps: Container, payload: Mapping[str, Any], caller: User) -> View:
+    """A new view, after the others unless it says its ``position``."""
     store = _store(deps)
     view = View.from_api(payload, id=0, now_iso=iso(deps.clock.now()) or "")
     _may_write(view, caller)
-    created = View(**{**view.__dict__, "id": store.allocate_id()})
+    body = payload.get("view")
+    position = view.position
+    if isinstance(body, Mapping) and "position" not in body:  # as triggers: after the last one
+        position = max((v.position for v in store.all()), default=0) + 1
+    created = View(**{**view.__dict__, "id": store.allocate_id(), "position": position})
     store.put(created)
     return created
 
