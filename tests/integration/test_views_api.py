@@ -181,6 +181,27 @@ def test_a_views_tickets_sort_on_any_column_and_page_by_cursor_and_offset(pipeli
     assert second["next_page"].endswith("page=3&per_page=2") and second["previous_page"].endswith("page=1&per_page=2")
 
 
+def test_views_sort_by_requester_and_assignee_names(pipeline: Pipeline) -> None:
+    p = pipeline
+    zed_id, _ = _agent(p, "Zed", "zed@helpdesk.example")
+    amy_id, _ = _agent(p, "amy", "amy@helpdesk.example")
+    numbers = {}
+    for requester, assignee in (("Mia", zed_id), ("zoe", None), ("Adam", amy_id)):
+        body: dict[str, Any] = {"ticket": {"subject": requester, "comment": {"body": "Help"}, "requester": {
+            "email": f"{requester.lower()}@customer.example", "name": requester}}}
+        if assignee:
+            body["ticket"]["assignee_id"] = assignee
+        numbers[requester] = int(_call(p, "POST", "/api/v2/tickets.json", body, expect=201)["ticket"]["id"])
+    view = _call(p, "POST", "/api/v2/views.json", {"view": {
+        "title": "New", "all": [{"field": "status", "operator": "less_than", "value": "solved"}]}},
+        expect=201)["view"]["id"]
+    path = f"/api/v2/views/{view}/tickets.json"
+    by_requester = _ids(_call(p, "GET", f"{path}?sort_by=requester&sort_order=asc"))
+    assert by_requester == [numbers["Adam"], numbers["Mia"], numbers["zoe"]]  # by name, case-insensitive
+    by_assignee = _ids(_call(p, "GET", f"{path}?sort_by=assignee&sort_order=desc"))
+    assert by_assignee == [numbers["Mia"], numbers["Adam"], numbers["zoe"]]  # Zed, amy, then unassigned
+
+
 def test_views_sort_by_the_next_sla_breach(pipeline: Pipeline) -> None:
     p = pipeline
     policy = {"sla_policy": {"title": "Replies", "filter": {"all": [], "any": []}, "policy_metrics": [

@@ -637,6 +637,10 @@ class ViewTickets(ABC):
     @abstractmethod
     def read(self, plan: ReadPlan) -> ViewRead: ...
 
+    @abstractmethod
+    def user_names(self, user_ids: Sequence[int]) -> dict[int, str]:
+        """The names of these users (BatchGetItem, 100 a request), for sorting by requester or assignee."""
+
 
 # [area: satisfaction ratings]
 class SatisfactionRatings(ABC):

@@ -145,16 +145,15 @@ def execute(deps: Container, view: View, caller: User) -> Listed:
     return Listed(found, read.truncated, read.items_read, plan.index)
 
 
-def _sort_value(ticket: Ticket, column: str) -> Any:
+def _sort_value(ticket: Ticket, column: str, names: Mapping[int, str]) -> Any:
     name = SORTS[column]
     if name == "priority":
         return rv.PRIORITY_RANK.get(ticket.priority or None, 0) or None
     if name == "status":
         return rv.STATUS_RANK.get(ticket.status)
-    if name == "requester":
-        return ticket.requester_id
-    if name == "assignee":
-        return ticket.assignee_id
+    if name in ("requester", "assignee"):
+        person = ticket.requester_id if name == "requester" else ticket.assignee_id
+        return None if person is None else (names.get(person, "").casefold(), person)
     if name == "subject":
         return (ticket.subject or "").casefold() or None
     if name == "sla_next_breach_at":
@@ -162,13 +161,18 @@ def _sort_value(ticket: Ticket, column: str) -> Any:
     return getattr(ticket, name)
 
 
-def sort_tickets(tickets: list[Ticket], column: str, direction: str) -> list[Ticket]:
-    """Sorted on the column, ties by id in the same direction; tickets without a value (no priority, no assignee,
-    no running SLA target) come last either way."""
-    valued = [t for t in tickets if _sort_value(t, column) is not None]
-    blank = sorted((t for t in tickets if _sort_value(t, column) is None), key=lambda t: t.id,
+def sort_tickets(deps: Container, tickets: list[Ticket], column: str, direction: str) -> list[Ticket]:
+    """Sorted on the column (requester and assignee by name, as Zendesk sorts them), ties by id in the same
+    direction; tickets without a value (no priority, no assignee, no running SLA target) come last either way."""
+    names: dict[int, str] = {}
+    if SORTS[column] in ("requester", "assignee"):
+        people = [t.requester_id if SORTS[column] == "requester" else t.assignee_id for t in tickets]
+        reader: ViewTickets = deps.view_tickets
+        names = reader.user_names([p for p in people if p is not None])
+    valued = [t for t in tickets if _sort_value(t, column, names) is not None]
+    blank = sorted((t for t in tickets if _sort_value(t, column, names) is None), key=lambda t: t.id,
                    reverse=direction == "desc")
-    valued.sort(key=lambda t: (_sort_value(t, column), t.id), reverse=direction == "desc")
+    valued.sort(key=lambda t: (_sort_value(t, column, names), t.id), reverse=direction == "desc")
     return valued + blank
 
 
@@ -222,7 +226,7 @@ def tickets_page(deps: Container, view: View, caller: User, params: Mapping[str,
         offset, sort_by, direction, kept = _from_cursor(str(params["page[after]"]))
         size = size if "page[size]" in params or "per_page" in params else kept
     listed = execute(deps, view, caller)
-    ordered = sort_tickets(listed.tickets, sort_by, direction)
+    ordered = sort_tickets(deps, listed.tickets, sort_by, direction)
     chunk = ordered[offset: offset + size]
     more = offset + size < len(ordered)
     after = _cursor(offset + size, sort_by, direction, size) if more else None
@@ -236,7 +240,7 @@ def preview(deps: Container, payload: Mapping[str, Any], caller: User, size: int
     draft = View.from_api({"view": {"title": "Preview", **(body if isinstance(body, Mapping) else {})}}, id=0,
                           now_iso=iso(deps.clock.now()) or "")
     listed = execute(deps, draft, caller)
-    ordered = sort_tickets(listed.tickets, draft.execution.sort_by, draft.execution.sort_order)[:size]
+    ordered = sort_tickets(deps, listed.tickets, draft.execution.sort_by, draft.execution.sort_order)[:size]
     columns = draft.execution.to_api()["columns"]
     rows = [{"ticket_id": t.id, "ticket": ticket_to_api(t), "subject": t.subject, "status": t.status,
              "priority": t.priority, "requester_id": t.requester_id, "assignee_id": t.assignee_id,

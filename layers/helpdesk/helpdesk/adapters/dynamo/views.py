@@ -20,7 +20,7 @@ from pynamodb.transactions import TransactWrite
 
 from helpdesk.adapters.dynamo.automation_store import DynamoRuleStore
 from helpdesk.adapters.dynamo.mapping import ticket_from_doc
-from helpdesk.adapters.dynamo.models import LIST_BUCKET, RuleModel, TicketModel
+from helpdesk.adapters.dynamo.models import LIST_BUCKET, DirectoryModel, RuleModel, TicketModel
 from helpdesk.adapters.dynamo.repositories import _next_counter
 from helpdesk.domain.clock import to_epoch
 from helpdesk.domain.tickets import Ticket
@@ -123,3 +123,8 @@ class DynamoViewTickets(ViewTickets):
                 ids.append(int(item.id))
         tickets = [self._ticket(item) for item in TicketModel.batch_get(ids)] if ids else []
         return ViewRead(tickets, len(ids) * 2, truncated)  # a key from the index, then the ticket
+
+    def user_names(self, user_ids: Sequence[int]) -> dict[int, str]:
+        keys = [f"user#{user_id}" for user_id in dict.fromkeys(user_ids)]
+        found = DirectoryModel.batch_get(keys) if keys else []
+        return {int(item.user_id or 0): str((item.doc or {}).get("name") or "") for item in found}
