@@ -284,3 +284,22 @@ def test_bad_views_get_a_reason(pipeline: Pipeline) -> None:
         answer = p.call(method, path, body)
         assert answer.status_code == status, (path, body, answer.body)
         assert reason in json.loads(answer.body)["description"], (path, body, answer.body)
+
+
+def test_business_hours_conditions_count_the_default_schedules_hours(pipeline: Pipeline) -> None:
+    p = pipeline  # Monday 09:00 UTC; the office is open 09:00-17:00 on weekdays
+    office = {"schedule": {"name": "Office", "time_zone": "UTC", "intervals": [
+        {"start_time": day * 1440 + 540, "end_time": day * 1440 + 1020} for day in range(1, 6)]}}
+    _call(p, "POST", "/api/v2/business_hours/schedules.json", office, expect=201)
+    _ticket(p, "Since Monday")
+    p.clock.advance(timedelta(hours=20))  # Tuesday 05:00: 20 calendar hours, 8 business hours
+
+    def count(operator: str) -> int:
+        view = _call(p, "POST", "/api/v2/views.json", {"view": {"title": operator, "all": [
+            {"field": "status", "operator": "is", "value": "new"},
+            {"field": "hours_since_update", "operator": operator, "value": 10}]}}, expect=201)["view"]["id"]
+        return int(_call(p, "GET", f"/api/v2/views/{view}/count.json")["view_count"]["value"])
+
+    assert count("greater_than") == 1
+    assert count("greater_than_business_hours") == 0
+    assert count("less_than_business_hours") == 1

@@ -27,6 +27,7 @@ from helpdesk.domain.users import User
 from helpdesk.domain.views import SORTS, View, default_views, order, read_plan, sort_column
 from helpdesk.ports import ViewStore, ViewTickets
 from helpdesk.services.api_tickets import ticket_to_api
+from helpdesk.services.business_hours import default_schedule
 
 COUNT_MANY_LIMIT = 20  # Zendesk's limit on ids a count_many asks for
 MAX_OFFSET_PAGE = 100
@@ -135,10 +136,12 @@ def execute(deps: Container, view: View, caller: User) -> Listed:
     read = reader.read(plan)
     ctx = UpdateContext(update_type="Change", via="api", actor_role=caller.role, actor_id=caller.id)
     every, some = view.conditions.get("all") or [], view.conditions.get("any") or []
+    business = any(str(c.get("operator", "")).endswith("_business_hours") for c in [*every, *some])
+    schedule = default_schedule(deps) if business else None  # read only when a condition counts business hours
     found = []
     for ticket in read.tickets:
         snapshot = ticket.snapshot()
-        clocks = automations.Clocks(now, _next_breach(ticket))
+        clocks = automations.Clocks(now, _next_breach(ticket), schedule)
         if all(automations.holds(c, snapshot, ctx, clocks) for c in every) and (
                 not some or any(automations.holds(c, snapshot, ctx, clocks) for c in some)):
             found.append(ticket)
