@@ -115,3 +115,15 @@ def test_bad_rating_queries_get_a_reason(pipeline: Pipeline) -> None:
         answer = p.call("GET", path)
         assert answer.status_code == status, (path, answer.body)
         assert reason in json.loads(answer.body)["description"], (path, answer.body)
+
+
+def test_a_rating_offered_by_a_trigger_is_listed_as_offered(pipeline: Pipeline) -> None:
+    p = pipeline
+    p.json("POST", "/api/v2/triggers.json", {"trigger": {
+        "title": "Offer a rating when solved", "conditions": {"all": [
+            {"field": "status", "operator": "value", "value": "solved"}], "any": []},
+        "actions": [{"field": "satisfaction_score", "value": "offered_to_requester"}]}}, expect=201)
+    number = _solved(p, "Solved by hand", "una@customer.example")
+    p.dispatcher.drain()
+    [offered] = p.json("GET", "/api/v2/satisfaction_ratings.json?score=offered")["satisfaction_ratings"]
+    assert (offered["id"], offered["score"]) == (number, "offered") and offered["created_at"]

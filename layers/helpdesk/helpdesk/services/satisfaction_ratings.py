@@ -17,6 +17,7 @@ from helpdesk.bootstrap import Container
 from helpdesk.domain.clock import iso, to_epoch
 from helpdesk.domain.errors import InvalidInput, NotFound, TicketNotFound
 from helpdesk.domain.inputs import ascii_digits
+from helpdesk.domain.satisfaction_ratings import rating_time
 from helpdesk.domain.tickets import Ticket
 from helpdesk.ports import SatisfactionRatings
 
@@ -32,8 +33,7 @@ EVERY = (("offered", "good", "bad"), None)
 
 
 def rating_at(ticket: Ticket) -> int:
-    sat = ticket.satisfaction
-    moment = sat.rated_at or sat.offered_at
+    moment = rating_time(ticket)
     return to_epoch(moment) if moment is not None else 0
 
 
@@ -43,7 +43,7 @@ def rating_to_api(ticket: Ticket) -> dict[str, Any]:
         "id": ticket.id, "url": f"/api/v2/satisfaction_ratings/{ticket.id}.json", "assignee_id": ticket.assignee_id,
         "group_id": ticket.group_id, "requester_id": ticket.requester_id, "ticket_id": ticket.id,
         "score": sat.score, "comment": sat.comment or None, "reason": None, "reason_id": None,
-        "created_at": iso(sat.offered_at or sat.rated_at), "updated_at": iso(sat.rated_at or sat.offered_at),
+        "created_at": iso(sat.offered_at or rating_time(ticket)), "updated_at": iso(rating_time(ticket)),
     }
 
 

@@ -43,6 +43,7 @@ from helpdesk.domain.errors import EmailTaken, IdentityTaken, InvalidInput, Tick
 from helpdesk.domain.events import DomainEvent
 from helpdesk.domain.identities import UserIdentity, pointer_key
 from helpdesk.domain.inputs import ascii_digits
+from helpdesk.domain.satisfaction_ratings import rating_time
 from helpdesk.domain.sla import SlaPolicy
 from helpdesk.domain.tickets import Audit, Comment, Ticket
 from helpdesk.domain.triggers import Trigger
@@ -81,8 +82,8 @@ def _ticket_item(ticket: Ticket, texts: TextStore) -> TicketModel:
         item.sla_bucket, item.sla_due_at = SLA_BUCKET, to_epoch(due)
     if ticket.assignee_id is not None:
         item.assignee_key = str(ticket.assignee_id)
-    rated = ticket.satisfaction.rated_at or ticket.satisfaction.offered_at
-    if ticket.satisfaction.score != "unoffered" and rated is not None:  # the satisfaction ratings' index
+    rated = rating_time(ticket)
+    if rated is not None:  # the satisfaction ratings' index
         item.rating_score, item.rating_at = ticket.satisfaction.score, to_epoch(rated)
     survey_due = ticket.satisfaction.survey_due_at
     if survey_due is not None and ticket.satisfaction.score == "unoffered":
