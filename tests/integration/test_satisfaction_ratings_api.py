@@ -57,6 +57,13 @@ def test_ratings_are_listed_by_score_and_time_through_their_index(pipeline: Pipe
     offered_at = int(p.clock.now().timestamp())
     links = _survey_links(p)
     assert set(links) == {first, second, unanswered}
+    tied: list[int] = []
+    path: Any = "/api/v2/satisfaction_ratings.json?score=offered&page%5Bsize%5D=1"
+    while path:  # three offers of one sweep share their second: the cursor still gives each once
+        page = p.json("GET", path)
+        tied += [r["id"] for r in page["satisfaction_ratings"]]
+        path = page["links"]["next"] and f"{page['links']['next']}&page%5Bsize%5D=1"
+    assert sorted(tied) == sorted([first, second, unanswered])
     p.clock.advance(timedelta(hours=1))
     _rate(p, links[first], "score=good&comment=Quick+and+kind")
     rated_good = int(p.clock.now().timestamp())
@@ -88,7 +95,7 @@ def test_ratings_are_listed_by_score_and_time_through_their_index(pipeline: Pipe
     p.json("GET", f"/api/v2/satisfaction_ratings/{unsolved}.json", expect=404)
 
     seen: list[int] = []
-    path: Any = "/api/v2/satisfaction_ratings.json?score=received&page%5Bsize%5D=1"
+    path = "/api/v2/satisfaction_ratings.json?score=received&page%5Bsize%5D=1"
     pages = 0
     while path:
         page = p.json("GET", path)
