@@ -29,19 +29,32 @@ class DynamoSuspendedTickets(SuspendedTickets):
 
     def suspend(self, draft: SuspendedTicket) -> SuspendedTicket:
         marker = _marker_id(draft.message_id)
-        try:
-            existing = RuleModel.get(MARKER, marker, consistent_read=True)
-            return self.get(int(existing.doc["id"]))
-        except (DoesNotExist, NotFound):
-            pass
+        found = self._marked(marker, draft)
+        if found is not None:
+            return found
         kept = replace(draft, id=_next_counter(KIND))
         try:
             with TransactWrite(connection=self._connection) as tx:
                 tx.save(RuleModel(MARKER, marker, doc={"id": kept.id}), condition=RuleModel.id.does_not_exist())
                 tx.save(RuleModel(KIND, kept.id, doc=kept.to_doc()))
         except TransactWriteError:
-            return self.get(int(RuleModel.get(MARKER, marker, consistent_read=True).doc["id"]))
+            found = self._marked(marker, draft)  # another delivery of the mail suspended it first
+            if found is None:
+                raise
+            return found
         return kept
+
+    def _marked(self, marker: int, draft: SuspendedTicket) -> SuspendedTicket | None:
+        """The suspension this mail had already; once recovered or deleted, it stays so (a late copy of the mail
+        is not suspended again): the draft under its old id, kept nowhere."""
+        try:
+            kept_id = int(RuleModel.get(MARKER, marker, consistent_read=True).doc["id"])
+        except DoesNotExist:
+            return None
+        try:
+            return self.get(kept_id)
+        except NotFound:
+            return replace(draft, id=kept_id)
 
     def get(self, suspended_id: int) -> SuspendedTicket:
         try:
