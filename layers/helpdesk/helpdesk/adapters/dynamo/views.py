@@ -11,7 +11,7 @@ Each read stops at the plan's limit: the items read never exceed it, whatever th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -61,14 +61,22 @@ class DynamoViewStore(DynamoRuleStore[View], ViewStore):
         return True
 
 
-PAGE = 100  # items a query request asks for: PynamoDB asks every page for its whole limit otherwise
+PAGE = 100  # items a query request asks for at most
 
 
-def _bounded(query: Callable[..., Any], limit: int) -> Iterable[TicketModel]:
-    """At most ``limit`` items of a query, read in requests of PAGE items: the items read exceed those wanted by
-    less than a page, however large the partition."""
-    result: Iterable[TicketModel] = query(limit=limit, page_size=min(limit, PAGE))
-    return result
+def _bounded(query: Callable[..., Any], limit: int) -> Iterator[TicketModel]:
+    """At most ``limit`` items of a query, each request asking for no more than are still wanted (PynamoDB's
+    ``limit`` asks every page for the whole limit, so a 1 MB page could read past it)."""
+    start: Any = None
+    while limit > 0:
+        wanted = min(limit, PAGE)
+        page = query(limit=wanted, page_size=wanted, last_evaluated_key=start)
+        for item in page:
+            limit -= 1
+            yield item
+        start = page.last_evaluated_key
+        if not start:
+            return
 
 
 class DynamoViewTickets(ViewTickets):
