@@ -10,7 +10,7 @@ from typing import Any
 from tests.support import Pipeline
 
 ENVELOPES = ("ticket", "trigger", "automation", "macro", "group", "group_membership", "organization", "user",
-             "webhook", "recipient_address", "sla_policy", "schedule", "rule_set", "token", "trigger_ids")
+             "webhook", "recipient_address", "sla_policy", "schedule", "rule_set", "token", "trigger_ids", "view")
 WRONG_TYPES: dict[str, Any] = {"id": "x", "title": 5, "name": [], "email": 7, "conditions": "x", "actions": {"a": 1},
                                "status": ["open"], "comment": 5, "priority": {}, "intervals": "x", "user_id": "abc",
                                "group_id": {}, "endpoint": 5}

@@ -42,6 +42,8 @@ def test_spam_or_virus_verdicts_are_quarantined_not_ticketed(pipeline: Pipeline)
     kept = boto3.client("s3", region_name="us-east-1").list_objects_v2(
         Bucket=pipeline.stack.env["RAW_MAIL_BUCKET"], Prefix="quarantine/ses/")
     assert kept["KeyCount"] == 1
+    [held] = pipeline.json("GET", "/api/v2/suspended_tickets.json")["suspended_tickets"]
+    assert held["cause"] == "Detected as spam"
 
 
 def test_a_broken_notification_is_reported_as_a_failed_record(pipeline: Pipeline) -> None:

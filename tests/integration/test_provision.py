@@ -98,6 +98,7 @@ def test_tables_have_their_keys_indexes_and_ttl(stack: LocalStack, client: Clien
         "by_requester": ["requester_key", "updated_at"],
         "by_organization": ["organization_key", "updated_at"],
         "by_external_id": ["external_key", "updated_at"],
+        "by_rating": ["rating_score", "rating_at"],
     }
     activity = dynamodb.describe_table(TableName=stack.resources["ActivityTable"])["Table"]
     assert [k["AttributeName"] for k in activity["KeySchema"]] == ["ticket_id", "sk"]

@@ -246,6 +246,35 @@ class Container:
 
         self._connection  # noqa: B018
         return DynamoMacroRepository()
+    # [area: views]
+
+    @cached_property
+    def views(self) -> Any:  # a helpdesk.ports.ViewStore
+        from helpdesk.adapters.dynamo.views import DynamoViewStore
+
+        return DynamoViewStore(self._connection)
+
+    @cached_property
+    def view_tickets(self) -> Any:  # a helpdesk.ports.ViewTickets
+        from helpdesk.adapters.dynamo.views import DynamoViewTickets
+
+        self._connection  # noqa: B018
+        return DynamoViewTickets(self.texts)
+    # [area: satisfaction ratings]
+
+    @cached_property
+    def satisfaction_ratings(self) -> Any:  # a helpdesk.ports.SatisfactionRatings
+        from helpdesk.adapters.dynamo.satisfaction_ratings import DynamoSatisfactionRatings
+
+        self._connection  # noqa: B018
+        return DynamoSatisfactionRatings(self.texts)
+    # [area: suspended tickets]
+
+    @cached_property
+    def suspended_tickets(self) -> Any:  # a helpdesk.ports.SuspendedTickets
+        from helpdesk.adapters.dynamo.suspended import DynamoSuspendedTickets
+
+        return DynamoSuspendedTickets(self._connection)
     # [area: rule-stats]
 
     @cached_property

@@ -629,3 +629,75 @@ class MediaDownloads(ABC):
     def download(self, channel: str, account: str, ref: str, limit: int) -> MediaDownload:
         """``ref`` is the provider's media id (WhatsApp) or URL (Messenger, Instagram, Twilio); at most ``limit``
         bytes are read. Raises MediaUnavailable."""
+
+
+# [area: views]
+from helpdesk.domain.views import ReadPlan, View  # noqa: E402
+
+
+@dataclass(frozen=True)
+class ViewRead:
+    """The tickets one index read found for a view, and whether the read stopped at its limit."""
+
+    tickets: list[Ticket]
+    items_read: int
+    truncated: bool
+
+
+class ViewStore(RuleStore[View]):
+    """Views in the RulesTable (kind ``view``)."""
+
+    @abstractmethod
+    def allocate_id(self) -> int: ...
+
+    @abstractmethod
+    def seed(self, views: Sequence[View]) -> bool:
+        """Save the account's default views once (the first caller wins; False when they were seeded already)."""
+
+    @abstractmethod
+    def seeded(self) -> bool: ...
+
+
+class ViewTickets(ABC):
+    """The tickets a view's read plan names, read through the tickets' indexes (never a scan)."""
+
+    @abstractmethod
+    def read(self, plan: ReadPlan) -> ViewRead: ...
+
+    @abstractmethod
+    def user_names(self, user_ids: Sequence[int]) -> dict[int, str]:
+        """The names of these users (BatchGetItem, 100 a request), for sorting by requester or assignee."""
+
+
+# [area: satisfaction ratings]
+class SatisfactionRatings(ABC):
+    """Rated and offered tickets through the tickets' ``by_rating`` index (score, time offered or rated)."""
+
+    @abstractmethod
+    def newest_first(self, score: str, start: int | None, end: int | None) -> Iterator[Ticket]:
+        """Tickets whose rating is ``score`` (offered, good, bad), rated (or offered) within [start, end] epoch
+        seconds, newest first; read lazily, page by page."""
+
+
+# [area: suspended tickets]
+from helpdesk.domain.suspended import SuspendedTicket  # noqa: E402
+
+
+class SuspendedTickets(ABC):
+    """Mail held back (the RulesTable, kind ``suspended_ticket``, newest id first)."""
+
+    @abstractmethod
+    def suspend(self, draft: SuspendedTicket) -> SuspendedTicket:
+        """Keep it under a new id; the same Message-ID suspended again is the one kept already."""
+
+    @abstractmethod
+    def get(self, suspended_id: int) -> SuspendedTicket:
+        """Raises NotFound."""
+
+    @abstractmethod
+    def page(self, size: int, before: int | None) -> tuple[list[SuspendedTicket], int | None]:
+        """Newest first, ids below ``before``; and the id to continue before, when there are more."""
+
+    @abstractmethod
+    def remove(self, suspended_id: int) -> bool:
+        """Delete it; False when it was gone already (another recover or delete won)."""

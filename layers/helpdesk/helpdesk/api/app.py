@@ -22,12 +22,15 @@ from helpdesk.api.requests import RequestContext, path_id
 from helpdesk.api.rule_insights import insights
 from helpdesk.api.rule_sets import rule_sets
 from helpdesk.api.rules import rules
+from helpdesk.api.satisfaction_ratings import satisfaction_ratings_api
 from helpdesk.api.schedules import schedules
 from helpdesk.api.sla import sla_api
 from helpdesk.api.survey_page import rated_page, rating_form, survey_page
+from helpdesk.api.suspended_tickets import suspended_tickets_api
 from helpdesk.api.ticket_bulk import ticket_bulk
 from helpdesk.api.ticket_metrics import ticket_metrics_api
 from helpdesk.api.users import users
+from helpdesk.api.views import views_api
 from helpdesk.api.web_widget import widget
 from helpdesk.api.workspace import workspace
 
@@ -52,6 +55,9 @@ app.register_blueprint(deleted_tickets)
 app.register_blueprint(attachments)
 app.register_blueprint(account)
 app.register_blueprint(party_tickets)
+app.register_blueprint(views_api)
+app.register_blueprint(satisfaction_ratings_api)
+app.register_blueprint(suspended_tickets_api)
 RAW_MAIL = ["message/rfc822", "application/octet-stream", "text/plain"]
 FORM = ["application/x-www-form-urlencoded", "application/json"]
 

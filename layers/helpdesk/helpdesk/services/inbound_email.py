@@ -2,8 +2,9 @@
 comment on the right ticket (ticket_create), exactly once per Message-ID.
 
 Automatic mail (auto-replies, bounces) is recorded but never answered and never opens a ticket; a bounce is
-attached to the ticket whose mail bounced. Mail that fails DMARC (or SPF and DKIM) is never threaded into an
-existing ticket: it opens a new one tagged ``suspicious``. Spam or virus verdicts are quarantined in S3.
+attached to the ticket whose mail bounced. Mail that fails DMARC (or SPF and DKIM) is suspended (Zendesk's
+suspended tickets), and once an agent recovers it, it is never threaded into an existing ticket: it opens a new one
+tagged ``suspicious``. Spam or virus verdicts are quarantined in S3 and suspended.
 """
 
 from __future__ import annotations
@@ -72,6 +73,10 @@ def accept_delivery(deps: Container, delivery: InboundDelivery, *, raw_key: str 
     digest = hashlib.sha256(delivery.raw).hexdigest()
     if delivery.quarantine_reason is not None:
         kept = deps.raw_store.put(f"{QUARANTINE_PREFIX}{delivery.provider}/{digest}.eml", delivery.raw)
+        from helpdesk.services.suspended_tickets import suspend
+
+        suspend(deps, mail, delivery.quarantine_reason, kept, delivery.provider, delivery.verdicts,
+                delivery.recipients)
         return Queued(mail.message_id, kept, dropped=f"quarantined: {delivery.quarantine_reason} verdict FAIL")
     if raw_key is None:
         raw_key = deps.raw_store.put(f"{RAW_PREFIX}{delivery.provider}/{digest}.eml", delivery.raw)
@@ -146,6 +151,13 @@ def create_from_email(deps: Container, body: dict[str, Any]) -> Outcome:
                        dropped=None if ticket_id else f"a {mail.kind} about no ticket's mail")
     if mail.from_ is None:
         raise InvalidInput("the message has no sender address")
+    verdicts = body.get("verdicts") or {}
+    if spoofed_by(verdicts) and not body.get("recovered"):  # held back as Zendesk does, until an agent recovers it
+        from helpdesk.services.suspended_tickets import suspend
+
+        held = suspend(deps, mail, "dmarc", raw_key, str(body.get("source") or "email"), verdicts,
+                       list(body.get("recipients") or []))
+        return Outcome(None, created=False, duplicate=False, dropped=f"suspended ticket {held.id}: {held.cause}")
     addresses = deps.rules.recipient_addresses()
     candidates = [*(body.get("recipients") or []), *(a.address for a in [*mail.to, *mail.cc])]
     sender = deps.users.ensure(mail.from_.address, mail.from_.name)

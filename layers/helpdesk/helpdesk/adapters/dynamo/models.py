@@ -107,6 +107,18 @@ class ByStatusIndex(GlobalSecondaryIndex["TicketModel"]):
     status_updated_at = NumberAttribute(range_key=True)
 
 
+class ByRatingIndex(GlobalSecondaryIndex["TicketModel"]):
+    """Satisfaction ratings by score (offered, good, bad), newest first by when the survey was offered or rated
+    (sparse: tickets whose survey went out or that were rated): the satisfaction ratings API's reads."""
+
+    class Meta:
+        index_name = "by_rating"
+        projection = AllProjection()
+
+    rating_score = UnicodeAttribute(hash_key=True)
+    rating_at = NumberAttribute(range_key=True)
+
+
 class TicketModel(Model):
     class Meta:
         table_name = "Tickets"
@@ -126,6 +138,8 @@ class TicketModel(Model):
     external_key = UnicodeAttribute(null=True)
     deleted_at = NumberAttribute(null=True)  # soft deletion (helpdesk.adapters.dynamo.deleted_tickets)
     deleted_by = NumberAttribute(null=True)
+    rating_score = UnicodeAttribute(null=True)
+    rating_at = NumberAttribute(null=True)
     parked = UnicodeSetAttribute(null=True)  # sweeps this ticket kept failing in, until it is next saved
     doc: JSONAttribute = JSONAttribute()
     version = VersionAttribute()
@@ -138,6 +152,7 @@ class TicketModel(Model):
     by_requester = ByRequesterIndex()
     by_organization = ByOrganizationIndex()
     by_external_id = ByExternalIdIndex()
+    by_rating = ByRatingIndex()
 
 
 class MetricEventsIndex(GlobalSecondaryIndex["ActivityModel"]):

@@ -54,6 +54,7 @@ from helpdesk.domain.errors import (
 from helpdesk.domain.events import DomainEvent
 from helpdesk.domain.identities import UserIdentity, pointer_key
 from helpdesk.domain.inputs import ascii_digits
+from helpdesk.domain.satisfaction_ratings import rating_time
 from helpdesk.domain.sla import SlaPolicy
 from helpdesk.domain.tickets import MAX_EXTERNAL_ID_BYTES, Audit, Comment, Ticket
 from helpdesk.domain.triggers import Trigger
@@ -99,6 +100,9 @@ def _ticket_item(ticket: Ticket, texts: TextStore) -> TicketModel:
         item.organization_key = str(ticket.organization_id)
     if isinstance(ticket.external_id, str) and 0 < len(ticket.external_id.encode()) <= MAX_EXTERNAL_ID_BYTES:
         item.external_key = ticket.external_id  # (one stored before external_id was checked stays unindexed)
+    rated = rating_time(ticket)
+    if rated is not None:  # the satisfaction ratings' index
+        item.rating_score, item.rating_at = ticket.satisfaction.score, to_epoch(rated)
     survey_due = ticket.satisfaction.survey_due_at
     if survey_due is not None and ticket.satisfaction.score == "unoffered":
         item.survey_bucket, item.survey_due_at = SURVEY_BUCKET, to_epoch(survey_due)
