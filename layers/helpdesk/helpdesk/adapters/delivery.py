@@ -34,21 +34,7 @@ class DynamoRateLimiter(RateLimiter):
         self._clock = clock
 
     def allow(self, key: str, limit: int, window_seconds: int) -> bool:
-        now = to_epoch(self._clock.now())
-        window = now // window_seconds
-        item = DirectoryModel(f"rate#{key}#{window}")
-        try:
-            item.update(
-                actions=[DirectoryModel.value.add(1),
-                         DirectoryModel.expires_at.set((window + 2) * window_seconds)],
-                condition=DirectoryModel.value.does_not_exist() | (DirectoryModel.value < limit),
-            )
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
-
+        return self.take(key, limit, window_seconds)[0]
 
     def take(self, key: str, limit: int, window_seconds: int) -> tuple[bool, int]:
         """Count one more event in the current window if fewer than ``limit`` were counted: (counted, how many
