@@ -16,13 +16,12 @@ offset pagination stops at the first 10,000 items of a listing (as Zendesk's doe
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from helpdesk.domain.cursors import cursor_key as signing_key
 from helpdesk.domain.cursors import seal, unseal
 from helpdesk.domain.errors import InvalidInput
 from helpdesk.domain.inputs import ascii_digits
@@ -48,7 +47,7 @@ def _number(params: Mapping[str, str], name: str, default: int) -> int:
 
 def cursor_key(deps: Any) -> bytes:
     """The key cursors are signed with: derived from the deployment's signing secret, never the secret itself."""
-    return hmac.new(deps.secrets.survey_secret(), b"helpdesk list cursors", hashlib.sha256).digest()
+    return signing_key(deps.secrets.survey_secret())
 
 
 def public_base(deps: Any, headers: Mapping[str, str]) -> str:

@@ -31,6 +31,11 @@ def _tag(key: bytes, scope: str, body: str) -> bytes:
     return hmac.new(key, f"{scope}\n{body}".encode("ascii"), hashlib.sha256).digest()[:TAG_BYTES]
 
 
+def cursor_key(secret: bytes) -> bytes:
+    """The key cursors are signed with, derived from the deployment's signing secret (never the secret itself)."""
+    return hmac.new(secret, b"helpdesk list cursors", hashlib.sha256).digest()
+
+
 def seal(key: bytes, scope: str, position: Mapping[str, Any]) -> str:
     """The cursor continuing listing ``scope`` at ``position`` (a small JSON object)."""
     body = _b64(json.dumps(dict(position), separators=(",", ":"), sort_keys=True).encode("utf-8"))

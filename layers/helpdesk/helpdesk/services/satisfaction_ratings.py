@@ -5,16 +5,14 @@ went out and no answer came yet)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import heapq
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from helpdesk.bootstrap import Container
 from helpdesk.domain.clock import iso, to_epoch
+from helpdesk.domain.cursors import cursor_key, seal, unseal
 from helpdesk.domain.errors import InvalidInput, NotFound, TicketNotFound
 from helpdesk.domain.inputs import ascii_digits
 from helpdesk.domain.satisfaction_ratings import rating_time
@@ -75,17 +73,17 @@ class Query:
     seen: tuple[int, ...] = ()  # ... but not these, already given at that second
 
 
-def _cursor(query: Query) -> str:
+SCOPE = "satisfaction_ratings"
+
+
+def _cursor(deps: Container, query: Query) -> str:
     data = {"s": query.score, "b": query.start, "e": query.end, "t": query.at, "i": list(query.seen)}
-    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
+    return seal(cursor_key(deps.secrets.survey_secret()), SCOPE, data)
 
 
-def _from_cursor(text: str) -> Query:
+def _from_cursor(deps: Container, text: str) -> Query:
     wrong = InvalidInput("page[after] must be the after_cursor of a previous page")
-    try:
-        data = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-    except (ValueError, binascii.Error) as exc:
-        raise wrong from exc
+    data = unseal(cursor_key(deps.secrets.survey_secret()), SCOPE, text)
 
     def number(value: Any) -> bool:
         return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**12
@@ -99,9 +97,9 @@ def _from_cursor(text: str) -> Query:
     return Query(data["s"], data["b"], data["e"], data["t"], tuple(data["i"]))
 
 
-def _query(params: Mapping[str, str]) -> Query:
+def _query(deps: Container, params: Mapping[str, str]) -> Query:
     if params.get("page[after]"):
-        return _from_cursor(str(params["page[after]"]))
+        return _from_cursor(deps, str(params["page[after]"]))
     score = params.get("score")
     if score is not None and score not in SCORES:
         raise InvalidInput(f"score must be one of {', '.join(SCORES)}")
@@ -126,7 +124,7 @@ def _merged(deps: Container, query: Query) -> Iterator[Ticket]:
 
 def list_ratings(deps: Container, params: Mapping[str, str], size: int) -> tuple[list[dict[str, Any]], str | None]:
     """One page of ratings (``score``, ``start_time``, ``end_time`` kept in the cursor) and the next cursor."""
-    query = _query(params)
+    query = _query(deps, params)
     stream = _merged(deps, query)
     page = [ticket for _, ticket in zip(range(size), stream, strict=False)]
     if not page or next(stream, None) is None:
@@ -135,5 +133,5 @@ def list_ratings(deps: Container, params: Mapping[str, str], size: int) -> tuple
     seen = [t.id for t in page if rating_at(t) == last]
     if query.at == last:
         seen += list(query.seen)
-    after = _cursor(Query(query.score, query.start, query.end, last, tuple(seen)))
+    after = _cursor(deps, Query(query.score, query.start, query.end, last, tuple(seen)))
     return [rating_to_api(t) for t in page], after

@@ -4,15 +4,13 @@ ticket once however often it is recovered), or deleted."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from helpdesk.bootstrap import Container
 from helpdesk.channels.email.message import ParsedEmail
 from helpdesk.domain.clock import iso
+from helpdesk.domain.cursors import cursor_key, seal, unseal
 from helpdesk.domain.errors import InvalidInput, InvalidRecord, NotFound
 from helpdesk.domain.suspended import CONTENT_CHARS, SuspendedTicket
 from helpdesk.domain.tickets import Ticket
@@ -36,16 +34,16 @@ def suspend(deps: Container, mail: ParsedEmail, cause_key: str, raw_key: str, so
     return _store(deps).suspend(draft)
 
 
-def _cursor(before: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"b": before}).encode()).decode().rstrip("=")
+SCOPE = "suspended_tickets"
 
 
-def _before(text: str) -> int:
+def _cursor(deps: Container, before: int) -> str:
+    return seal(cursor_key(deps.secrets.survey_secret()), SCOPE, {"b": before})
+
+
+def _before(deps: Container, text: str) -> int:
     wrong = InvalidInput("page[after] must be the after_cursor of a previous page")
-    try:
-        data = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-    except (ValueError, binascii.Error) as exc:
-        raise wrong from exc
+    data = unseal(cursor_key(deps.secrets.survey_secret()), SCOPE, text)
     if not isinstance(data, dict) or set(data) != {"b"} or not isinstance(data["b"], int) or isinstance(
             data["b"], bool) or not 0 < data["b"] < 10**15:
         raise wrong
@@ -55,8 +53,8 @@ def _before(text: str) -> int:
 def list_suspended(deps: Container, params: Mapping[str, str], size: int) -> tuple[list[dict[str, Any]], str | None]:
     """Newest first, one query of the kind's partition per page (``page[size]``, ``page[after]``)."""
     after = params.get("page[after]")
-    found, before = _store(deps).page(size, _before(after) if after else None)
-    return [s.to_api() for s in found], _cursor(before) if before is not None else None
+    found, before = _store(deps).page(size, _before(deps, after) if after else None)
+    return [s.to_api() for s in found], _cursor(deps, before) if before is not None else None
 
 
 def suspended(deps: Container, suspended_id: int) -> SuspendedTicket:

@@ -7,9 +7,6 @@ leave, never with the tickets kept. The account's default views are written on t
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +16,7 @@ from helpdesk.bootstrap import Container
 from helpdesk.domain import automations
 from helpdesk.domain import rule_values as rv
 from helpdesk.domain.clock import iso
+from helpdesk.domain.cursors import cursor_key, seal, unseal
 from helpdesk.domain.errors import Forbidden, InvalidInput, NotFound
 from helpdesk.domain.inputs import ascii_digits
 from helpdesk.domain.rule_context import UpdateContext
@@ -179,17 +177,14 @@ def sort_tickets(deps: Container, tickets: list[Ticket], column: str, direction:
     return valued + blank
 
 
-def _cursor(offset: int, sort_by: str, sort_order: str, size: int) -> str:
-    raw = json.dumps({"o": offset, "s": sort_by, "d": sort_order, "n": size}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def _cursor(deps: Container, view: View, offset: int, sort_by: str, sort_order: str, size: int) -> str:
+    return seal(cursor_key(deps.secrets.survey_secret()), f"views/{view.id}",
+                {"o": offset, "s": sort_by, "d": sort_order, "n": size})
 
 
-def _from_cursor(text: str) -> tuple[int, str, str, int]:
+def _from_cursor(deps: Container, view: View, text: str) -> tuple[int, str, str, int]:
     wrong = InvalidInput("page[after] must be the after_cursor of a previous page")
-    try:
-        data = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-    except (ValueError, binascii.Error) as exc:
-        raise wrong from exc
+    data = unseal(cursor_key(deps.secrets.survey_secret()), f"views/{view.id}", text)
     if not isinstance(data, dict) or set(data) != {"o", "s", "d", "n"} or not all(
             isinstance(data[k], int) and not isinstance(data[k], bool) for k in ("o", "n")) or (
             data["o"] < 0 or not 1 <= data["n"] <= MAX_PAGE_SIZE or data["s"] not in SORTS
@@ -226,13 +221,13 @@ def tickets_page(deps: Container, view: View, caller: User, params: Mapping[str,
     if number is not None:
         offset = (number - 1) * size
     elif params.get("page[after]"):
-        offset, sort_by, direction, kept = _from_cursor(str(params["page[after]"]))
+        offset, sort_by, direction, kept = _from_cursor(deps, view, str(params["page[after]"]))
         size = size if "page[size]" in params or "per_page" in params else kept
     listed = execute(deps, view, caller)
     ordered = sort_tickets(deps, listed.tickets, sort_by, direction)
     chunk = ordered[offset: offset + size]
     more = offset + size < len(ordered)
-    after = _cursor(offset + size, sort_by, direction, size) if more else None
+    after = _cursor(deps, view, offset + size, sort_by, direction, size) if more else None
     return TicketPage([ticket_to_api(t) for t in chunk], after, number, more, len(ordered))
 
 
