@@ -54,7 +54,7 @@ def validate_macro_actions(actions: Any) -> list[dict[str, Any]]:
     return validate_actions(actions, extra=_MACRO_CANONS)
 
 
-def _restriction(value: Any) -> dict[str, Any] | None:
+def restriction(value: Any) -> dict[str, Any] | None:
     if value is None:
         return None
     if not isinstance(value, Mapping) or value.get("type") not in RESTRICTION_TYPES:
@@ -94,7 +94,7 @@ class Macro:
         header = rule_header(merged)
         return cls(id=id, title=header.title, actions=validate_macro_actions(merged.get("actions")),
                    active=header.active, position=header.position, description=header.description,
-                   restriction=_restriction(merged.get("restriction")),
+                   restriction=restriction(merged.get("restriction")),
                    created_at=str(base.get("created_at") or now_iso), updated_at=now_iso)
 
     def to_doc(self) -> dict[str, Any]:

@@ -29,14 +29,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from helpdesk.domain import automations
+from helpdesk.domain import automations, macros
 from helpdesk.domain import rule_values as rv
 from helpdesk.domain.errors import InvalidRule
 from helpdesk.domain.rule_values import rule_header
 
 READ_LIMIT = 5000
 UNNARROWED_READ_LIMIT = 1000
-RESTRICTION_TYPES = ("Group", "User")
 NOT_IN_VIEWS = ("requester_role", "requester_locale", "requester.", "organization.", "within_business_hours")
 
 # Zendesk's view columns (id -> title); custom ticket fields are columns by their numeric id
@@ -157,21 +156,11 @@ def validate_conditions(conditions: Any) -> dict[str, list[dict[str, Any]]]:
 
 def restriction(value: Any) -> dict[str, Any] | None:
     """None (everyone), ``{"type": "User", "id": agent}`` (a personal view) or ``{"type": "Group", "id" / "ids":
-    groups}`` (the agents of those groups)."""
-    if value is None:
-        return None
-    if not isinstance(value, Mapping) or value.get("type") not in RESTRICTION_TYPES:
-        raise InvalidRule("restriction must be null or {type: Group or User, id: ..., ids: [...]}")
-    ids = value.get("ids") if value.get("ids") is not None else [value.get("id")]
-    try:
-        found = [rv.entity_id(item) for item in ids] if isinstance(ids, list) else []
-    except ValueError as error:
-        raise InvalidRule(f"restriction.ids: {error}") from error
-    if not found or any(not isinstance(item, int) for item in found):
-        raise InvalidRule("restriction needs the id of the user or the ids of the groups it is for")
-    if value["type"] == "User" and len(found) != 1:
+    groups}`` (the agents of those groups): the macros' restriction, a personal view belonging to one user."""
+    found = macros.restriction(value)
+    if found is not None and found["type"] == "User" and len(found["ids"]) != 1:
         raise InvalidRule("a personal view (restriction type User) belongs to one user")
-    return {"type": value["type"], "id": found[0], "ids": found}
+    return found
 
 
 @dataclass(frozen=True)
